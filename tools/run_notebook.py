@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Execute notebooks top to bottom and store their outputs in place.
+
+    python tools/run_notebook.py notebooks/01_sequential_vs_functional.ipynb [...]
+
+Each notebook is copied into an empty temporary directory and run there with
+nbclient, exactly as a reader's Colab session or the test suite would run it: no
+repository file is importable and files it writes (diagrams) stay behind. The
+executed notebook, with its outputs and execution counts 1..N, is then written
+back over the original.
+
+The environment decides the run: leave QUICK_RUN unset for the full settings that
+the published outputs come from, and set CIFAR10_DIR to a local copy of CIFAR-10
+when the machine has no internet (README.md, "Offline use"). Kernels start in the
+quiet environment of tools/kernel_env.py, the one the tests use.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from kernel_env import quiet_kernel_environment
+
+
+
+def run(path: Path, timeout: int, kernel_name: str) -> float:
+    """Execute one notebook in an empty directory; return its wall time in seconds."""
+    notebook = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="notebook-run-") as workdir:
+        shutil.copy(path, workdir)
+        client = NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name=kernel_name,
+            resources={"metadata": {"path": workdir}},
+        )
+        start = time.perf_counter()
+        client.execute()
+        elapsed = time.perf_counter() - start
+    nbformat.validate(notebook)
+    nbformat.write(notebook, path)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=3600,
+                        help="seconds allowed per cell (default 3600)")
+    parser.add_argument("--kernel", default="python3",
+                        help="Jupyter kernel to run them on (default python3)")
+    args = parser.parse_args()
+    quiet_kernel_environment()
+    mode = "quick" if os.environ.get("QUICK_RUN") else "full"
+    for path in args.notebooks:
+        print(f"running {path} ({mode} settings) ...", flush=True)
+        seconds = run(path, args.timeout, args.kernel)
+        print(f"  done in {seconds:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
