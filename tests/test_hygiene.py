@@ -1,0 +1,168 @@
+"""Static checks of the notebooks as committed: what nbval cannot see.
+
+The notebooks are rendered on the website from their stored outputs and opened alone
+in Colab, so the stored run itself must be clean: one top-to-bottom run, no errors
+outside cells that teach one, no stderr, no paths of the machine that produced it, no
+backend-specific code, and the title, links and data loader that every chapter shares.
+"""
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT, notebook_paths, read_notebook, toc_files
+
+sys.path.insert(0, str(ROOT / "tools"))
+import stamp_notebooks  # noqa: E402
+
+NOTEBOOKS = notebook_paths()
+IDS = [path.name for path in NOTEBOOKS]
+
+MACHINE_PATH = re.compile(
+    r"(/work/|/tmp/|/root/|/home/[\w.-]+/|\.\./shared|site-packages|dist-packages"
+    r"|/usr/lib/python|[A-Za-z]:\\\\Users\\\\)")
+BACKEND_SPECIFIC = re.compile(
+    r"^\s*(import|from)\s+(tensorflow|jax|jaxlib|torch)\b"  # a backend imported
+    r"|\btf\.|\bjnp\.|\btorch\."                             # or called directly
+    r"|\bkeras\.src\b",                                      # or Keras's private tree
+    re.MULTILINE)
+MAX_LINE = 88
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def output_text(output) -> str:
+    text = output.get("text", "")
+    for value in output.get("data", {}).values():
+        if isinstance(value, str) and not value.startswith(("iVBOR", "/9j/")):
+            text += value
+    traceback = "\n".join(output.get("traceback", []))
+    return text + output.get("evalue", "") + traceback
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_valid_nbformat_and_python_kernel(path):
+    notebook = read_notebook(path)
+    nbformat.validate(notebook)
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_one_clean_top_to_bottom_run(path):
+    cells = code_cells(read_notebook(path))
+    empty = [i for i, cell in enumerate(cells) if not cell.source.strip()]
+    assert not empty, f"empty code cells (by code-cell index): {empty}"
+    counts = [cell.execution_count for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"execution counts {counts} are not 1..N: re-run with tools/run_notebook.py")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_errors_only_where_taught(path):
+    for index, cell in enumerate(code_cells(read_notebook(path))):
+        errors = [out for out in cell.outputs if out.output_type == "error"]
+        if "raises-exception" in tags(cell):
+            assert errors, f"code cell {index} is tagged raises-exception but raised nothing"
+        else:
+            assert not errors, f"code cell {index} stored an error: {errors[0].ename}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_stderr(path):
+    for index, cell in enumerate(code_cells(read_notebook(path))):
+        for output in cell.outputs:
+            assert output.get("name") != "stderr", (
+                f"code cell {index} wrote to stderr: {output.text[:200]!r}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_machine_paths(path):
+    for index, cell in enumerate(read_notebook(path).cells):
+        texts = [cell.source] + [output_text(out) for out in cell.get("outputs", [])]
+        for text in texts:
+            found = MACHINE_PATH.search(text)
+            assert not found, f"cell {index} shows a machine path: {found.group(0)!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_backend_agnostic_code(path):
+    for index, cell in enumerate(code_cells(read_notebook(path))):
+        found = BACKEND_SPECIFIC.search(cell.source)
+        assert not found, (
+            f"code cell {index} uses {found.group(0).strip()!r}: use keras / keras.ops")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_code_lines_fit(path):
+    for index, cell in enumerate(code_cells(read_notebook(path))):
+        for line in cell.source.splitlines():
+            assert len(line) <= MAX_LINE, f"code cell {index} has a long line: {line!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_one_title_then_links_from_config(path, repository_url):
+    notebook = read_notebook(path)
+    titles = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            in_fence = False
+            for line in cell.source.splitlines():
+                if line.lstrip().startswith(("```", "~~~")):
+                    in_fence = not in_fence
+                elif not in_fence and line.startswith("# "):
+                    titles.append(line)
+    assert len(titles) == 1, f"expected exactly one H1, found {titles}"
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    links = first.source.split("\n")[2]
+    assert links == stamp_notebooks.links_line(path.name), (
+        "links under the title are out of date: run tools/stamp_notebooks.py")
+    slug = repository_url.removeprefix("https://github.com/")
+    assert f"https://colab.research.google.com/github/{slug}/blob/" in links
+    assert f"{repository_url}/blob/" in links
+    assert links.count(f"/notebooks/{path.name})") == 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_shared_cells_are_stamped(path):
+    notebook = read_notebook(path)
+    assert stamp_notebooks.stamp(notebook, path.name) == [], (
+        "run tools/stamp_notebooks.py")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_ends_with_summary_and_exercises(path):
+    headings = [line.strip().lower() for cell in read_notebook(path).cells
+                if cell.cell_type == "markdown" for line in cell.source.splitlines()
+                if line.startswith("## ")]
+    assert "## summary" in headings and "## exercises" in headings, headings
+
+
+def test_every_notebook_is_in_the_toc():
+    listed = set(toc_files())
+    missing = [p.name for p in NOTEBOOKS if f"notebooks/{p.stem}" not in listed]
+    assert not missing, f"notebooks not listed in _toc.yml: {missing}"
+
+
+def test_every_toc_entry_exists():
+    absent = [entry for entry in toc_files()
+              if not any((ROOT / f"{entry}{suffix}").exists()
+                         for suffix in (".md", ".ipynb"))]
+    assert not absent, f"_toc.yml lists files that do not exist: {absent}"
+
+
+def test_loader_snippet_lines_fit():
+    for line in Path(stamp_notebooks.LOADER).read_text().splitlines():
+        assert len(line) <= MAX_LINE, line
