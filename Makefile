@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: book test install system-deps clean
 
 book: $(INSTALLED)
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 
 test: $(INSTALLED) system-deps
 	$(BIN)/python -m pytest tests
