@@ -2,12 +2,14 @@
 """Execute notebooks top to bottom and store their outputs in place.
 
     python tools/run_notebook.py notebooks/01_sequential_vs_functional.ipynb [...]
+    python tools/run_notebook.py notebooks/NN.ipynb --collect '*.json' --into DIR
 
 Each notebook is copied into an empty temporary directory and run there with
 nbclient, exactly as a reader's Colab session or the test suite would run it: no
 repository file is importable and files it writes (diagrams) stay behind. The
 executed notebook, with its outputs and execution counts 1..N, is then written
-back over the original.
+back over the original. Files the run wrote that match --collect (a results file, say)
+are copied into the folder --into names; everything else it wrote is discarded.
 
 The environment decides the run: leave QUICK_RUN unset for the full settings that
 the published outputs come from, and set CIFAR10_DIR to a local copy of CIFAR-10
@@ -29,7 +31,8 @@ from kernel_env import quiet_kernel_environment
 
 
 
-def run(path: Path, timeout: int, kernel_name: str) -> float:
+def run(path: Path, timeout: int, kernel_name: str,
+        collect: str | None = None, into: Path | None = None) -> float:
     """Execute one notebook in an empty directory; return its wall time in seconds."""
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="notebook-run-") as workdir:
@@ -43,6 +46,12 @@ def run(path: Path, timeout: int, kernel_name: str) -> float:
         start = time.perf_counter()
         client.execute()
         elapsed = time.perf_counter() - start
+        if collect:
+            into.mkdir(parents=True, exist_ok=True)
+            for produced in sorted(Path(workdir).glob(collect)):
+                if produced.name != path.name:
+                    shutil.copy(produced, into / produced.name)
+                    print(f"  kept {into / produced.name}", flush=True)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
     return elapsed
@@ -55,12 +64,16 @@ def main() -> int:
                         help="seconds allowed per cell (default 3600)")
     parser.add_argument("--kernel", default="python3",
                         help="Jupyter kernel to run them on (default python3)")
+    parser.add_argument("--collect", metavar="PATTERN",
+                        help="keep the files the run writes that match this glob")
+    parser.add_argument("--into", type=Path, default=Path("notebooks/results"),
+                        help="where --collect puts them (default notebooks/results)")
     args = parser.parse_args()
     quiet_kernel_environment()
     mode = "quick" if os.environ.get("QUICK_RUN") else "full"
     for path in args.notebooks:
         print(f"running {path} ({mode} settings) ...", flush=True)
-        seconds = run(path, args.timeout, args.kernel)
+        seconds = run(path, args.timeout, args.kernel, args.collect, args.into)
         print(f"  done in {seconds:.0f} s", flush=True)
     return 0
 
