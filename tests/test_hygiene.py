@@ -6,16 +6,12 @@ outside cells that teach one, no stderr, no paths of the machine that produced i
 backend-specific code, and the title, links and data loader that every chapter shares.
 """
 import re
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
+import stamp_notebooks  # tools/ is on sys.path (conftest.py)
 from conftest import ROOT, notebook_paths, read_notebook, toc_files
-
-sys.path.insert(0, str(ROOT / "tools"))
-import stamp_notebooks  # noqa: E402
 
 NOTEBOOKS = notebook_paths()
 IDS = [path.name for path in NOTEBOOKS]
@@ -164,5 +160,5 @@ def test_every_toc_entry_exists():
 
 
 def test_loader_snippet_lines_fit():
-    for line in Path(stamp_notebooks.LOADER).read_text().splitlines():
+    for line in stamp_notebooks.LOADER.read_text().splitlines():
         assert len(line) <= MAX_LINE, line
