@@ -1,8 +1,9 @@
 # Two commands do all set-up on a fresh machine (README.md):
 #   make book   build the website into _build/html
 #   make test   run every test: notebook hygiene, the data loader, every notebook under
-#               nbval (quick run, each alone in an empty directory), the site built with
-#               warnings as errors and opened in headless Chromium
+#               nbval (quick run, each alone in an empty directory) on the TensorFlow
+#               and the JAX backend, the site built with warnings as errors and opened
+#               in headless Chromium
 # Both create .venv and install requirements*.txt into it on first use; `make test`
 # also installs the system packages it needs (Graphviz, Chromium) if they are missing.
 

@@ -21,9 +21,20 @@ MACHINE_PATH = re.compile(
     r"|/usr/lib/python|[A-Za-z]:\\\\Users\\\\)")
 BACKEND_SPECIFIC = re.compile(
     r"^\s*(import|from)\s+(tensorflow|jax|jaxlib|torch)\b"  # a backend imported
-    r"|\btf\.|\bjnp\.|\btorch\."                             # or called directly
-    r"|\bkeras\.src\b",                                      # or Keras's private tree
+    r"|\b(tf|jax|jnp|torch)\.[A-Za-z_]"                     # or called directly
+    r"|\bkeras\.src\b"                                       # or Keras's private tree
+    r"|KERAS_BACKEND",                                       # or the backend pinned
     re.MULTILINE)
+# What the pattern must catch and what it must let through: a guard on the guard.
+BACKEND_SPECIFIC_EXAMPLES = [
+    "import tensorflow as tf", "from jax import numpy as jnp", "import torch",
+    "x = tf.constant(1.0)", "y = jnp.ones(3)", "jax.devices()", "torch.zeros(2)",
+    "from keras.src.layers import Dense", 'os.environ["KERAS_BACKEND"] = "jax"',
+]
+BACKEND_AGNOSTIC_EXAMPLES = [
+    "import keras", "x = keras.ops.ones(3)", 'print(keras.backend.backend())',
+    "model.fit(x, y)", "pdf.close()", "self.tf_ready = 1", "ajax.get(url)",
+]
 MAX_LINE = 88
 
 
@@ -90,6 +101,16 @@ def test_no_machine_paths(path):
         for text in texts:
             found = MACHINE_PATH.search(text)
             assert not found, f"cell {index} shows a machine path: {found.group(0)!r}"
+
+
+@pytest.mark.parametrize("line", BACKEND_SPECIFIC_EXAMPLES)
+def test_backend_pattern_catches(line):
+    assert BACKEND_SPECIFIC.search(line)
+
+
+@pytest.mark.parametrize("line", BACKEND_AGNOSTIC_EXAMPLES)
+def test_backend_pattern_allows(line):
+    assert not BACKEND_SPECIFIC.search(line)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
