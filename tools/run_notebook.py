@@ -10,6 +10,8 @@ repository file is importable and files it writes (diagrams) stay behind. The
 executed notebook, with its outputs and execution counts 1..N, is then written
 back over the original. Files the run wrote that match --collect (a results file, say)
 are copied into the folder --into names; everything else it wrote is discarded.
+--workdir DIR runs in DIR instead and keeps it, for chapters that resume from a
+results file across interrupted runs (a GPU session's time limit, say).
 
 The environment decides the run: leave QUICK_RUN unset for the full settings that
 the published outputs come from, and set CIFAR10_DIR to a local copy of CIFAR-10
@@ -17,6 +19,7 @@ when the machine has no internet (README.md, "Offline use"). Kernels start in th
 quiet environment of tools/kernel_env.py, the one the tests use.
 """
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -32,10 +35,20 @@ from kernel_env import quiet_kernel_environment
 
 
 def run(path: Path, timeout: int, kernel_name: str,
-        collect: str | None = None, into: Path | None = None) -> float:
-    """Execute one notebook in an empty directory; return its wall time in seconds."""
+        collect: str | None = None, into: Path | None = None,
+        workdir: Path | None = None) -> float:
+    """Execute one notebook in an empty directory; return its wall time in seconds.
+
+    With workdir, run in that directory instead and leave it behind, so that what a
+    run wrote (a results file) is there for the next run of the same notebook.
+    """
     notebook = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="notebook-run-") as workdir:
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        place = contextlib.nullcontext(str(workdir))
+    else:
+        place = tempfile.TemporaryDirectory(prefix="notebook-run-")
+    with place as workdir:
         shutil.copy(path, workdir)
         client = NotebookClient(
             notebook,
@@ -68,12 +81,18 @@ def main() -> int:
                         help="keep the files the run writes that match this glob")
     parser.add_argument("--into", type=Path, default=Path("notebooks/results"),
                         help="where --collect puts them (default notebooks/results)")
+    parser.add_argument("--workdir", type=Path,
+                        help="run in this directory and keep it, instead of an empty "
+                             "temporary one: a chapter that resumes from its results "
+                             "file (chapter 6) finds there what an interrupted run "
+                             "of it wrote")
     args = parser.parse_args()
     quiet_kernel_environment()
     mode = "quick" if os.environ.get("QUICK_RUN") else "full"
     for path in args.notebooks:
         print(f"running {path} ({mode} settings) ...", flush=True)
-        seconds = run(path, args.timeout, args.kernel, args.collect, args.into)
+        seconds = run(path, args.timeout, args.kernel, args.collect, args.into,
+                      args.workdir)
         print(f"  done in {seconds:.0f} s", flush=True)
     return 0
 
