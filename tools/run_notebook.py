@@ -33,7 +33,6 @@ from nbclient import NotebookClient
 from kernel_env import quiet_kernel_environment
 
 
-
 def run(path: Path, timeout: int, kernel_name: str,
         collect: str | None = None, into: Path | None = None,
         workdir: Path | None = None) -> float:
@@ -48,20 +47,20 @@ def run(path: Path, timeout: int, kernel_name: str,
         place = contextlib.nullcontext(str(workdir))
     else:
         place = tempfile.TemporaryDirectory(prefix="notebook-run-")
-    with place as workdir:
-        shutil.copy(path, workdir)
+    with place as directory:
+        shutil.copy(path, directory)
         client = NotebookClient(
             notebook,
             timeout=timeout,
             kernel_name=kernel_name,
-            resources={"metadata": {"path": workdir}},
+            resources={"metadata": {"path": directory}},
         )
         start = time.perf_counter()
         client.execute()
         elapsed = time.perf_counter() - start
         if collect:
             into.mkdir(parents=True, exist_ok=True)
-            for produced in sorted(Path(workdir).glob(collect)):
+            for produced in sorted(Path(directory).glob(collect)):
                 if produced.name != path.name:
                     shutil.copy(produced, into / produced.name)
                     print(f"  kept {into / produced.name}", flush=True)
