@@ -180,6 +180,28 @@ def test_every_toc_entry_exists():
     assert not absent, f"_toc.yml lists files that do not exist: {absent}"
 
 
-def test_loader_snippet_lines_fit():
-    for line in stamp_notebooks.LOADER.read_text().splitlines():
-        assert len(line) <= MAX_LINE, line
+def test_snippet_lines_fit():
+    for snippet in sorted(stamp_notebooks.SNIPPETS.glob("*.py")):
+        for line in snippet.read_text().splitlines():
+            assert len(line) <= MAX_LINE, f"{snippet.name}: {line}"
+
+
+def test_shared_cells_say_where_to_edit_them():
+    for snippet in sorted(stamp_notebooks.SNIPPETS.glob("*.py")):
+        if snippet.name == "cifar10_loader.py":
+            continue
+        first = snippet.read_text().splitlines()[0]
+        assert first == (f"# Shared cell: edit tools/snippets/{snippet.name} and run "
+                         "tools/stamp_notebooks.py."), snippet.name
+
+
+def test_published_results_are_full_runs():
+    """notebooks/results/ holds published results only, never a quick run's."""
+    import json
+    for path in sorted((ROOT / "notebooks" / "results").glob("*")):
+        if path.name == "README.md":
+            continue
+        assert path.suffix == ".json" and "_quick" not in path.name, path.name
+        for record in json.loads(path.read_text()):
+            assert record["experiment"]["settings"]["quick_run"] is False, path.name
+            assert record["jit_compile"] is True, (path.name, record["key"])

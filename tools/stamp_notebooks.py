@@ -7,8 +7,10 @@
 Two things are stamped into each notebook in notebooks/:
 - the line of links under the title ("Open in Colab" and "View on GitHub"), built
   from the repository URL and branch in _config.yml, the one place they are kept;
-- the source of any code cell tagged `cifar10-loader`, copied from
-  tools/snippets/cifar10_loader.py, so every chapter reads CIFAR-10 the same way.
+- the source of every code cell tagged `snippet:NAME`, copied from
+  tools/snippets/NAME.py, so that code the chapters share has one source (a cell
+  tagged `cifar10-loader` is `snippet:cifar10_loader`): the CIFAR-10 loader, the
+  device description, the augmentation and the plumbing of chapters that train.
 Neither change touches outputs, so stamped notebooks need no re-execution.
 """
 import argparse
@@ -19,7 +21,9 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADER = ROOT / "tools" / "snippets" / "cifar10_loader.py"
+SNIPPETS = ROOT / "tools" / "snippets"
+LOADER = SNIPPETS / "cifar10_loader.py"
+SNIPPET_TAG = "snippet:"
 LINKS_PREFIX = "[Open in Colab]("
 
 
@@ -44,6 +48,23 @@ def loader_source() -> str:
     return LOADER.read_text().rstrip("\n")
 
 
+def snippet_name(cell) -> str | None:
+    """The snippet a code cell is stamped from, or None."""
+    for tag in cell.get("metadata", {}).get("tags", []):
+        if tag == "cifar10-loader":
+            return "cifar10_loader"
+        if tag.startswith(SNIPPET_TAG):
+            return tag[len(SNIPPET_TAG):]
+    return None
+
+
+def snippet_source(name: str) -> str:
+    path = SNIPPETS / f"{name}.py"
+    if not path.is_file():
+        raise SystemExit(f"no snippet {path.relative_to(ROOT)}")
+    return path.read_text().rstrip("\n")
+
+
 def stamp(notebook, notebook_name: str) -> list[str]:
     """Bring one notebook in step; return what had to change."""
     changes = []
@@ -61,11 +82,10 @@ def stamp(notebook, notebook_name: str) -> list[str]:
         changes.append("links under the title (added)")
     first.source = "\n".join(lines)
     for cell in notebook.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.cell_type == "code" and "cifar10-loader" in tags:
-            if cell.source != loader_source():
-                cell.source = loader_source()
-                changes.append("cifar10-loader cell")
+        name = snippet_name(cell) if cell.cell_type == "code" else None
+        if name and cell.source != snippet_source(name):
+            cell.source = snippet_source(name)
+            changes.append(f"{name} cell")
     return changes
 
 

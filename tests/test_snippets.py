@@ -1,0 +1,104 @@
+"""The shared cells that carry reasoning: statistics and data naming.
+
+The cells are stamped into notebooks from tools/snippets/; here they run on their
+own, on numbers whose answers are known.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+SNIPPETS = ROOT / "tools" / "snippets"
+
+
+@pytest.fixture(scope="module")
+def stats():
+    space = {"np": np}
+    exec((SNIPPETS / "stats.py").read_text(), space)
+    return space
+
+
+def test_welch_interval_by_hand(stats):
+    a, b = [0.80, 0.82, 0.81], [0.78, 0.79, 0.77]
+    result = stats["welch"](a, b)
+    error = math.sqrt(np.var(a, ddof=1) / 3 + np.var(b, ddof=1) / 3)
+    assert result["difference"] == pytest.approx(0.03)
+    assert result["error"] == pytest.approx(error)
+    assert result["dof"] == pytest.approx(4.0)  # equal sizes and spreads: 2n - 2
+    assert result["low"] == pytest.approx(0.03 - 2.78 * error)
+
+
+def test_a_verdict_has_three_outcomes_and_none_for_a_quick_run(stats):
+    verdict, welch = stats["verdict"], stats["welch"]
+    above = welch([0.80, 0.82, 0.81], [0.70, 0.71, 0.72])
+    below = welch([0.70, 0.71, 0.72], [0.80, 0.82, 0.81])
+    unclear = welch([0.80, 0.70, 0.75], [0.76, 0.74, 0.75])
+    assert verdict(above, "up", "down", quick=False) == "up"
+    assert verdict(below, "up", "down", quick=False) == "down"
+    assert verdict(unclear, "up", "down", quick=False).startswith("undecided")
+    assert verdict(welch([0.8], [0.7]), "up", "down", quick=False).startswith(
+        "undecided")
+    for result in (above, below, unclear):
+        assert verdict(result, "up", "down", quick=True) == "not judged (quick run)"
+
+
+def test_trend_recovers_a_slope(stats):
+    depths = [20, 20, 20, 32, 32, 32, 44, 44, 44, 56, 56, 56]
+    noise = [0.1, -0.1, 0.0] * 4
+    errors = [5 + 0.05 * depth + e for depth, e in zip(depths, noise)]
+    result = stats["trend"](depths, errors)
+    assert result["difference"] == pytest.approx(0.05, abs=1e-9)
+    assert result["low"] < 0.05 < result["high"] and result["low"] > 0
+
+
+def test_power_grows_with_seeds_and_effect(stats):
+    power = stats["power"]
+    assert power(0.0159, 0.01, 3) < power(0.0159, 0.01, 5) < power(0.0159, 0.01, 10)
+    assert power(0.01, 0.01, 5) < power(0.03, 0.01, 5)
+    assert 0 < power(0.0159, 0.01, 5) < 1
+    assert math.isnan(power(0.0159, 0.01, 1))
+
+
+def test_quick_titles_say_so(stats):
+    assert stats["result_title"]("Results", quick=True) == (
+        "Results [quick run, not a result]")
+    assert stats["result_title"]("Results", quick=False) == "Results"
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data" / "cifar10"
+
+
+@pytest.fixture(scope="module")
+def runs():
+    import keras
+    space = {"np": np, "os": __import__("os"), "keras": keras}
+    exec((SNIPPETS / "cifar10_loader.py").read_text(), space)
+    exec((SNIPPETS / "runs.py").read_text(), space)
+    return space
+
+
+def load(runs, folder, monkeypatch):
+    monkeypatch.setenv("CIFAR10_DIR", str(folder))
+    (x_train, _), (x_test, _) = runs["load_cifar10"]()
+    return x_train, x_test
+
+
+def test_the_data_is_named_from_its_pixels(runs, monkeypatch, tmp_path):
+    rng = np.random.default_rng(0)
+    other = rng.integers(0, 256, (1017, 32, 32, 3), dtype=np.uint8)
+    assert runs["name_the_data"](other, other).startswith("unrecognised copy")
+    described = runs["describe_data"](other, other, 10, 5)
+    assert described["train_images"] == 10 and len(described["train_sha256"]) == 16
+    exact = SHARED_DATA / "exact-subset"
+    if not exact.is_dir():
+        pytest.skip("no ../shared/data/cifar10 beside the repository")
+    assert runs["name_the_data"](*load(runs, exact, monkeypatch)).startswith(
+        "exact subset of the official CIFAR-10 files")
+    import subprocess
+    import sys
+    subprocess.run([sys.executable, str(SHARED_DATA / "materialize.py"),
+                    str(tmp_path)], check=True, capture_output=True)
+    assert runs["name_the_data"](*load(runs, tmp_path, monkeypatch)) == (
+        "JPEG copy of CIFAR-10 (every image re-encoded at quality 75)")

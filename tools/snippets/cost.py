@@ -1,0 +1,48 @@
+# Shared cell: edit tools/snippets/cost.py and run tools/stamp_notebooks.py.
+# FLOPs counted from a model's layers, and the spec-sheet peaks to set them against.
+import re
+
+
+def forward_flops(model):
+    # 2 FLOPs per multiply-add of every Conv2D and Dense layer, for one image;
+    # batch norm, ReLU, additions and pooling are a fraction of a percent.
+    flops = {}
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            _, height, width, channels_out = layer.output.shape
+            channels_in = layer.input.shape[-1]
+            kernel_h, kernel_w = layer.kernel_size
+            macs = height * width * kernel_h * kernel_w * channels_in * channels_out
+        elif isinstance(layer, layers.Dense):
+            macs = layer.input.shape[-1] * layer.units
+        else:
+            continue
+        flops[layer.name] = 2 * macs
+    return flops
+
+
+def run_flops(flops_per_image, epochs, train_images, test_images):
+    # Training (forward + backward, about 3x the forward pass) plus the validation
+    # passes (forward only).
+    return epochs * (3 * flops_per_image * train_images
+                     + flops_per_image * test_images)
+
+
+# Vendor spec-sheet dense tensor-core peaks in TFLOP/s (no sparsity), in the
+# 16-bit format used on each GPU. The first name that matches wins.
+PEAK_TFLOPS = [
+    ("H100 PCIe", 756, "bf16"),
+    ("H100", 989, "bf16"),  # SXM
+    ("H200", 989, "bf16"),
+    ("A100", 312, "bf16"),
+    ("L4", 121, "bf16"),
+    ("T4", 65, "fp16"),
+]
+
+
+def peak_tflops(device_name):
+    # (peak TFLOP/s, format) for a known GPU name, else (None, None).
+    for key, tflops, number_format in PEAK_TFLOPS:
+        if device_name and re.search(rf"\b{key}\b", device_name):
+            return tflops, number_format
+    return None, None

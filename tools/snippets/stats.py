@@ -1,0 +1,104 @@
+# Shared cell: edit tools/snippets/stats.py and run tools/stamp_notebooks.py.
+# Small statistics for few seeds, with numpy and the standard library only: the
+# interval of a difference (Welch), of a straight-line trend, the power of the test,
+# and verdicts with three outcomes that a quick run never gives.
+import math
+
+# Two-sided 95 % critical values of Student's t, by degrees of freedom; a fractional
+# number of degrees of freedom is rounded down, which errs on the cautious side.
+T_CRITICAL_95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36,
+                 8: 2.31, 9: 2.26, 10: 2.23, 12: 2.18, 15: 2.13, 20: 2.09, 30: 2.04,
+                 60: 2.00, 120: 1.98}
+
+
+def t_critical(dof):
+    return T_CRITICAL_95[max(k for k in T_CRITICAL_95 if k <= max(dof, 1))]
+
+
+def welch(first, second):
+    """Difference of means (first - second) with its 95 % interval, or no interval
+    where a group has fewer than two values or no spread."""
+    a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    result = {"difference": float(a.mean() - b.mean()), "n": (len(a), len(b)),
+              "error": math.nan, "dof": math.nan, "low": math.nan, "high": math.nan}
+    if len(a) < 2 or len(b) < 2:
+        return result
+    var_a, var_b = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    if var_a + var_b == 0:
+        return result
+    dof = (var_a + var_b) ** 2 / (var_a ** 2 / (len(a) - 1) + var_b ** 2 / (len(b) - 1))
+    error = math.sqrt(var_a + var_b)
+    half = t_critical(dof) * error
+    result.update(error=error, dof=dof, low=result["difference"] - half,
+                  high=result["difference"] + half)
+    return result
+
+
+def mean_interval(values):
+    # Mean of paired differences (or of any sample) with its 95 % interval.
+    values = np.asarray(values, dtype=float)
+    result = {"difference": float(values.mean()), "n": (len(values),),
+              "error": math.nan, "dof": math.nan, "low": math.nan, "high": math.nan}
+    if len(values) < 2 or values.std() == 0:
+        return result
+    error = float(values.std(ddof=1) / math.sqrt(len(values)))
+    half = t_critical(len(values) - 1) * error
+    result.update(error=error, dof=len(values) - 1, low=result["difference"] - half,
+                  high=result["difference"] + half)
+    return result
+
+
+def trend(x, y):
+    """Least-squares slope of y on x with its 95 % interval (n - 2 degrees of
+    freedom), from every point, several seeds per x included."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    result = {"difference": float(slope), "n": (len(x),), "error": math.nan,
+              "dof": len(x) - 2, "low": math.nan, "high": math.nan}
+    residuals = y - (slope * x + intercept)
+    spread = ((x - x.mean()) ** 2).sum()
+    if len(x) > 2 and spread > 0 and residuals.any():
+        error = math.sqrt((residuals ** 2).sum() / (len(x) - 2) / spread)
+        half = t_critical(len(x) - 2) * error
+        result.update(error=error, low=slope - half, high=slope + half)
+    return result
+
+
+def normal_cdf(z):
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def power(effect, spread, per_group):
+    """Approximate chance that Welch's test at 95 % finds a true difference `effect`
+    between two groups of `per_group` seeds with between-seed spread `spread`."""
+    if not spread > 0 or per_group < 2:
+        return math.nan
+    shift = abs(effect) / (spread * math.sqrt(2 / per_group))
+    critical = t_critical(2 * per_group - 2)
+    return normal_cdf(shift - critical) + normal_cdf(-shift - critical)
+
+
+def verdict(result, above, below, quick):
+    """Three outcomes from the interval: `above` if it lies above zero, `below` if
+    below, else undecided; never a verdict from a quick run or without an interval."""
+    if quick:
+        return "not judged (quick run)"
+    if not math.isfinite(result["low"]):
+        return "undecided (no interval: too few seeds or no spread)"
+    if result["low"] > 0:
+        return above
+    if result["high"] < 0:
+        return below
+    return "undecided (the interval contains zero)"
+
+
+def interval_text(result, scale=100, unit=" points"):
+    if not math.isfinite(result["low"]):
+        return f"{scale * result['difference']:+.2f}{unit} (no interval)"
+    return (f"{scale * result['difference']:+.2f}{unit}, 95 % interval "
+            f"{scale * result['low']:+.2f} to {scale * result['high']:+.2f}")
+
+
+def result_title(title, quick):
+    # A figure's or table's title; a quick run's says that it is not a result.
+    return f"{title} [quick run, not a result]" if quick else title
