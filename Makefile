@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test install system-deps clean
+.PHONY: book test install system-deps clean gpu-rehearsal
 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
@@ -37,6 +37,12 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
 	    graphviz chromium fonts-dejavu-core; \
 	fi
+
+# Rehearse one GPU window on this CPU from a clean clone of HEAD, in a fresh virtual
+# environment holding only what the GPU machine has plus the wheels brought along
+# (tools/gpu/rehearse.sh; about 5 minutes). Commit first: the clone is of HEAD.
+gpu-rehearsal: $(INSTALLED)
+	bash tools/gpu/rehearse.sh
 
 clean:
 	rm -rf _build .pytest_cache

@@ -12,6 +12,11 @@ back over the original. Files the run wrote that match --collect (a results file
 are copied into the folder --into names; everything else it wrote is discarded.
 --workdir DIR runs in DIR instead and keeps it, for chapters that resume from a
 results file across interrupted runs (a GPU session's time limit, say).
+--from-results first copies into the run directory the published results files of
+notebooks/results/ that the notebook names: a chapter whose file is complete then
+trains nothing and renders every table and figure from it, on any machine (set
+CIFAR10_DIR to the copy of CIFAR-10 that the records name). Quick runs never
+collect into notebooks/results/, which holds published results only.
 
 The environment decides the run: leave QUICK_RUN unset for the full settings that
 the published outputs come from, and set CIFAR10_DIR to a local copy of CIFAR-10
@@ -32,10 +37,18 @@ from nbclient import NotebookClient
 
 from kernel_env import quiet_kernel_environment
 
+RESULTS = Path(__file__).resolve().parent.parent / "notebooks" / "results"
+
+
+def published_results(notebook) -> list[Path]:
+    """The files of notebooks/results/ whose names the notebook's code mentions."""
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    return [path for path in sorted(RESULTS.glob("*.json")) if path.name in code]
+
 
 def run(path: Path, timeout: int, kernel_name: str,
         collect: str | None = None, into: Path | None = None,
-        workdir: Path | None = None) -> float:
+        workdir: Path | None = None, from_results: bool = False) -> float:
     """Execute one notebook in an empty directory; return its wall time in seconds.
 
     With workdir, run in that directory instead and leave it behind, so that what a
@@ -49,6 +62,11 @@ def run(path: Path, timeout: int, kernel_name: str,
         place = tempfile.TemporaryDirectory(prefix="notebook-run-")
     with place as directory:
         shutil.copy(path, directory)
+        if from_results:
+            for published in published_results(notebook):
+                if not (Path(directory) / published.name).exists():
+                    shutil.copy(published, directory)
+                    print(f"  starting from {published.name}", flush=True)
         client = NotebookClient(
             notebook,
             timeout=timeout,
@@ -85,13 +103,19 @@ def main() -> int:
                              "temporary one: a chapter that resumes from its results "
                              "file (chapter 6) finds there what an interrupted run "
                              "of it wrote")
+    parser.add_argument("--from-results", action="store_true",
+                        help="start from the published results files in "
+                             "notebooks/results/ that the notebook names")
     args = parser.parse_args()
     quiet_kernel_environment()
-    mode = "quick" if os.environ.get("QUICK_RUN") else "full"
+    quick = os.environ.get("QUICK_RUN", "") not in ("", "0")
+    mode = "quick" if quick else "full"
+    if quick and args.collect and args.into.resolve() == RESULTS:
+        parser.error("a quick run's files never go into notebooks/results/")
     for path in args.notebooks:
         print(f"running {path} ({mode} settings) ...", flush=True)
         seconds = run(path, args.timeout, args.kernel, args.collect, args.into,
-                      args.workdir)
+                      args.workdir, args.from_results)
         print(f"  done in {seconds:.0f} s", flush=True)
     return 0
 
