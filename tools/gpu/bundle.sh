@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fill .gpu/ (ignored by git) with what a GPU machine lacks to train chapters 5 and 6:
-# the wheels of Keras and its two needs it does not have, and the 18 MB JPEG copy of
+# the wheels of Keras and its needs that it may lack (namex, optree and optree's
+# typing-extensions), and the 18 MB JPEG copy of
 # CIFAR-10 with its materialize.py. The GPU machine (DEVELOPERS.md, "GPU work") has
 # Python 3.12, JAX with CUDA, PyTorch, numpy, matplotlib, Pillow, absl-py, rich,
 # h5py and ml-dtypes, no TensorFlow, no Jupyter and no internet.
@@ -20,7 +21,7 @@ for p in manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_17_x86_64 \
 done
 python3 -m pip download -q --no-deps --only-binary=:all: \
   --python-version "$python_version" --implementation cp "${platforms[@]}" \
-  -d .gpu/whl "keras==$keras_version" namex optree
+  -d .gpu/whl "keras==$keras_version" namex optree typing-extensions
 cp "$shared/data/cifar10/cifar10-jpeg.npz" "$shared/data/cifar10/materialize.py" \
   .gpu/cifar10/
 # materialize.py takes the batch labels and batches.meta from the exact subset
