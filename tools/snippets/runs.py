@@ -237,7 +237,9 @@ def train_missing(plan, train_one, results, experiment, machine, may_train=True)
     shard, shards = (int(part) for part in
                      os.environ.get("TRAIN_SHARD", "0/1").split("/"))
     budget = float(os.environ.get("TRAIN_TIME_BUDGET", "inf"))
-    start, longest = time.perf_counter(), 0.0
+    # The longest training so far, kept ones included, is the estimate of the next.
+    start = time.perf_counter()
+    longest = max((r["finished"] - r["started"] for r in kept.values()), default=0.0)
     for spec in missing[shard::shards]:
         elapsed = time.perf_counter() - start
         if elapsed + longest > budget:
@@ -267,8 +269,14 @@ def describe_provenance(records):
     machines = [record["machine"] for record in records]
     days = sorted(time.strftime("%Y-%m-%d", time.gmtime(record["started"]))
                   for record in records)
-    sessions = len({record["machine"]["session"] for record in records})
+    by_session = {}
+    for record in records:
+        by_session.setdefault(record["machine"]["session"], []).append(record)
+    sessions = len(by_session)
     hours = sum(record["finished"] - record["started"] for record in records) / 3600
+    # Wall time: from the first start to the last finish of each session, added up.
+    wall = sum(max(r["finished"] for r in group) - min(r["started"] for r in group)
+               for group in by_session.values()) / 3600
     lines = [
         f"{len(records)} trainings on {distinct(m['device'] for m in machines)}, "
         f"{distinct(m['backend'] for m in machines)} backend "
@@ -277,7 +285,11 @@ def describe_provenance(records):
         f"{distinct(m['precision'] for m in machines)}",
         f"data: {distinct(r['experiment']['data']['name'] for r in records)}",
         f"trained in {sessions} session(s) between {days[0]} and {days[-1]} (UTC), "
-        f"{hours:.2f} hours of training in all",
+        f"{60 * hours:.1f} minutes of training in all",
         "steps compiled: " + distinct(r["jit_compile"] for r in records),
+        f"processes side by side: {distinct(r['processes'] for r in records)}; "
+        f"{60 * hours:.1f} minutes of training took {60 * wall:.1f} minutes of wall "
+        f"time ({hours / wall if wall else float('nan'):.2f} trainings at once on "
+        "average)",
     ]
     return lines
