@@ -106,7 +106,7 @@ def test_runs_of_another_machine_are_not_mixed(tmp_path):
     for key in ("plain20-seed1", "resnet20-seed1"):
         made_elsewhere.append({
             "key": key, "experiment": None, "jit_compile": True,
-            "started": 1.8e9, "finished": 1.8e9 + 60,
+            "started": 1.8e9, "finished": 1.8e9 + 60, "processes": 1,
             "machine": {"backend": "torch", "backend_version": "2.11.0",
                         "keras": "3.15.1", "python": "3.12.3",
                         "precision": "mixed_bfloat16", "device": "NVIDIA H200",
