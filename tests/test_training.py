@@ -46,6 +46,25 @@ def run_cells(workdir, *arguments, **extra) -> str:
     return output
 
 
+# The start of every probe: run a notebook's cells up to its training cell, in a
+# fresh JAX process, leaving their namespace in `space`.
+PROBE_START = (
+    "import json, sys\n"
+    "from pathlib import Path\n"
+    "import run_cells\n"
+    "notebook, workdir = Path(sys.argv[1]), Path(sys.argv[2])\n"
+    "space = run_cells.execute(notebook, workdir,\n"
+    f"                         stop_before_tag={TRAIN_TAG!r})\n")
+
+
+def probe(path, workdir, body) -> str:
+    result = subprocess.run([sys.executable, "-c", PROBE_START + body, str(path),
+                             str(workdir)], capture_output=True, text=True,
+                            env=jax_environment())
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    return result.stdout
+
+
 def test_the_training_chapters_are_found():
     names = {path.name for path in TRAINING_NOTEBOOKS}
     assert {"05_resnet30_vs_plainnet.ipynb", CHAPTER_6.name} <= names
@@ -53,21 +72,13 @@ def test_the_training_chapters_are_found():
 
 @pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.name)
 def test_every_planned_model_compiles_on_jax(path, tmp_path):
-    probe = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "import run_cells\n"
-        "space = run_cells.execute(Path(sys.argv[1]), Path(sys.argv[2]),\n"
-        f"                         stop_before_tag={TRAIN_TAG!r})\n"
-        "for spec in space['PLAN']:\n"
-        "    model = space['build_for_training'](spec)\n"
-        "    print('JIT', json.dumps([spec['key'], model.jit_compile]))\n")
-    result = subprocess.run([sys.executable, "-c", probe, str(path), str(tmp_path)],
-                            capture_output=True, text=True, env=jax_environment())
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-    compiled = dict(json.loads(line[4:]) for line in result.stdout.splitlines()
+    stdout = probe(path, tmp_path,
+                   "for spec in space['PLAN']:\n"
+                   "    model = space['build_for_training'](spec)\n"
+                   "    print('JIT', json.dumps([spec['key'], model.jit_compile]))\n")
+    compiled = dict(json.loads(line[4:]) for line in stdout.splitlines()
                     if line.startswith("JIT "))
-    assert compiled, result.stdout[-3000:]
+    assert compiled, stdout[-3000:]
     not_compiled = [key for key, jit in compiled.items() if jit is not True]
     assert not not_compiled, f"trained op by op: {not_compiled}"
 
@@ -114,18 +125,9 @@ def test_runs_of_another_machine_are_not_mixed(tmp_path):
     results = tmp_path / "degradation_results_quick.json"
     # The experiment entry must match this run's for the records to count: take it
     # from the cells before the training cell.
-    probe = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "import run_cells\n"
-        "space = run_cells.execute(Path(sys.argv[1]), Path(sys.argv[2]),\n"
-        f"                         stop_before_tag={TRAIN_TAG!r})\n"
-        "print('EXPERIMENT', json.dumps(space['EXPERIMENT']))\n")
-    result = subprocess.run([sys.executable, "-c", probe, str(CHAPTER_6),
-                             str(tmp_path)], capture_output=True, text=True,
-                            env=jax_environment())
-    assert result.returncode == 0, result.stderr[-3000:]
-    experiment = json.loads(next(line[11:] for line in result.stdout.splitlines()
+    stdout = probe(CHAPTER_6, tmp_path,
+                   "print('EXPERIMENT', json.dumps(space['EXPERIMENT']))\n")
+    experiment = json.loads(next(line[11:] for line in stdout.splitlines()
                                  if line.startswith("EXPERIMENT ")))
     for record in made_elsewhere:
         record["experiment"] = experiment
@@ -169,13 +171,8 @@ QUICK_LABEL = "[quick run, not a result]"
 
 @pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.name)
 def test_a_quick_page_judges_nothing_and_labels_its_results(path, tmp_path):
-    probe = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "import run_cells\n"
-        "notebook, workdir = Path(sys.argv[1]), Path(sys.argv[2])\n"
-        "space = run_cells.execute(notebook, workdir,\n"
-        f"                         stop_before_tag={TRAIN_TAG!r})\n"
+    stdout = probe(
+        path, tmp_path,
         f"exec({FAKE_FIT!r}, space)\n"
         "space['fit_and_record'] = space['fake_fit_and_record']\n"
         "first = len(space['_outputs']) + 1\n"
@@ -183,10 +180,7 @@ def test_a_quick_page_judges_nothing_and_labels_its_results(path, tmp_path):
         f"                         start_at_tag={TRAIN_TAG!r})\n"
         "print('PAGE', json.dumps({'first': first, 'outputs': space['_outputs'],\n"
         "                          'figures': space['_figures']}))\n")
-    result = subprocess.run([sys.executable, "-c", probe, str(path), str(tmp_path)],
-                            capture_output=True, text=True, env=jax_environment())
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-    page = json.loads(next(line[5:] for line in result.stdout.splitlines()
+    page = json.loads(next(line[5:] for line in stdout.splitlines()
                            if line.startswith("PAGE ")))
     analysis = [(number, tags, text) for number, tags, text in page["outputs"]
                 if number > page["first"] and "hide-input" not in tags]
