@@ -30,18 +30,15 @@ PEAK = 790e12  # bf16 matrix FLOP/s measured on the H200 (DEVELOPERS.md)
 UTILISATIONS = (0.25, 0.10, 0.05)
 
 
-def forward_flops(model) -> int:
-    from keras import layers
-    total = 0
-    for layer in model._flatten_layers():
-        if isinstance(layer, layers.Conv2D):
-            _, height, width, channels_out = layer.output.shape
-            kernel_h, kernel_w = layer.kernel_size
-            total += 2 * height * width * kernel_h * kernel_w * layer.input.shape[-1] \
-                * channels_out
-        elif isinstance(layer, layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
-    return total
+def model_flops(model) -> int:
+    """Forward FLOPs of one image, counted by the chapters' shared cost cell
+    (tools/snippets/cost.py), nested models (augment -> network) included."""
+    import keras
+    space = {"layers": keras.layers}
+    exec((ROOT / "tools" / "snippets" / "cost.py").read_text(), space)
+    total = sum(space["forward_flops"](model).values())
+    return total + sum(model_flops(layer) for layer in model.layers
+                       if isinstance(layer, keras.Model))
 
 
 def main() -> int:
@@ -64,7 +61,7 @@ def main() -> int:
         used = train // batch * batch
         total = 0.0
         for spec in space["PLAN"]:
-            per_image = forward_flops(space["build_for_training"](spec))
+            per_image = model_flops(space["build_for_training"](spec))
             total += per_image * (epochs * (3 * used + test) + train + test)
         runs = len(space["PLAN"])
         times = ", ".join(f"{total / (PEAK * u) / 60:.1f} min at {u:.0%}"

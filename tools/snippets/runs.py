@@ -293,3 +293,24 @@ def describe_provenance(records):
         "average)",
     ]
     return lines
+
+
+def print_sources(results, epochs, num_train, quick, hardware, precision):
+    # The note near the top of a chapter: what the numbers on this page come from.
+    found = [record for record in results.read()
+             if record["experiment"]["settings"]["epochs"] == epochs
+             and record["experiment"]["settings"]["train_images"] == num_train]
+    if quick:
+        print("QUICK RUN: CPU-sized settings. Its numbers are not a result, and this "
+              "page judges nothing from them.")
+    if found:
+        print(f"{results.path} holds {len(found)} trainings with these settings; the "
+              "page is rendered from them:")
+        for line in describe_provenance(found):
+            print("  " + line)
+    else:
+        print(f"no trainings with these settings in {results.path}: this run trains "
+              "them")
+    print("this page rendered on:", hardware["name"], "|", keras.backend.backend(), "|",
+          precision)
+
