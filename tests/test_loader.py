@@ -4,6 +4,7 @@ It is run here exactly as a notebook runs it: the snippet's source executed in a
 namespace that holds `keras`. Keras itself is replaced by a stand-in, so these tests
 never download anything and need no backend.
 """
+
 import os
 import pickle
 import types
@@ -11,16 +12,19 @@ import types
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from book_layout import SNIPPETS
 
-SNIPPET = (ROOT / "tools" / "snippets" / "cifar10_loader.py").read_text()
+SNIPPET = (SNIPPETS / "cifar10_loader.py").read_text()
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 
 
 def loader(download):
     """The snippet's namespace, with keras.datasets.cifar10.load_data = download."""
     keras = types.SimpleNamespace(
-        datasets=types.SimpleNamespace(cifar10=types.SimpleNamespace(load_data=download)))
+        datasets=types.SimpleNamespace(
+            cifar10=types.SimpleNamespace(load_data=download)
+        )
+    )
     namespace = {"keras": keras}
     exec(compile(SNIPPET, "cifar10_loader.py", "exec"), namespace)
     return namespace["load_cifar10"]
@@ -39,8 +43,11 @@ def write_batches(folder, rows=4, make_data=None):
         data = np.arange(rows * 3072, dtype=np.uint64).reshape(rows, 3072)
         data = ((data + index) % 256).astype(np.uint8)
         labels = [(index + row) % 10 for row in range(rows)]
-        payload = {b"batch_label": name.encode(), b"labels": labels,
-                   b"data": make_data(data) if make_data else data}
+        payload = {
+            b"batch_label": name.encode(),
+            b"labels": labels,
+            b"data": make_data(data) if make_data else data,
+        }
         (batches / name).write_bytes(pickle.dumps(payload, protocol=4))
         written[name] = (data, labels)
     return written
@@ -50,13 +57,19 @@ def write_batches(folder, rows=4, make_data=None):
 def cifar10_dir(monkeypatch):
     def point_at(folder):
         monkeypatch.setenv("CIFAR10_DIR", str(folder))
+
     return point_at
 
 
 def test_without_the_variable_it_is_the_keras_download(monkeypatch):
     monkeypatch.delenv("CIFAR10_DIR", raising=False)
-    sentinel = object()
-    assert loader(lambda: sentinel)() is sentinel
+    images = np.zeros((1017, 32, 32, 3), dtype=np.uint8)
+    labels = np.zeros((1017, 1), dtype=np.uint8)
+    download = ((images, labels), (images, labels))
+    load = loader(lambda: download)
+    (x_train, y_train), (x_test, y_test) = load()
+    assert x_train is x_test is images and y_train is y_test is labels
+    assert load.__globals__["CIFAR10_READ"].startswith("unrecognised copy of CIFAR-10")
 
 
 def test_a_failed_download_names_the_variable_and_layout(monkeypatch):
@@ -88,16 +101,28 @@ def test_reads_the_official_layout(tmp_path, cifar10_dir):
     assert y_test.ravel().tolist() == written["test_batch"][1]
 
 
-@pytest.mark.parametrize("problem", ["missing folder", "missing batch", "not an array",
-                                     "wrong dtype", "code in the pickle"])
-def test_a_malformed_folder_fails_with_one_clear_message(tmp_path, cifar10_dir, problem):
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "missing folder",
+        "missing batch",
+        "not an array",
+        "wrong dtype",
+        "code in the pickle",
+    ],
+)
+def test_a_malformed_folder_fails_with_one_clear_message(
+    tmp_path, cifar10_dir, problem
+):
     if problem == "missing folder":
         folder = tmp_path / "nowhere"
     else:
         folder = tmp_path
-        make_data = {"not an array": lambda data: data.tolist(),
-                     "wrong dtype": lambda data: data.astype(np.float32),
-                     "code in the pickle": lambda data: os.system}.get(problem)
+        make_data = {
+            "not an array": lambda data: data.tolist(),
+            "wrong dtype": lambda data: data.astype(np.float32),
+            "code in the pickle": lambda data: os.system,
+        }.get(problem)
         write_batches(folder, make_data=make_data)
         if problem == "missing batch":
             (folder / "cifar-10-batches-py" / "test_batch").unlink()

@@ -6,6 +6,7 @@ visited with Debian's Chromium, driven by Playwright's Python package through
 console error and with every image decoded; every notebook page must offer a Colab
 launch link to its own notebook; the search page must find "residual".
 """
+
 import functools
 import http.server
 import shutil
@@ -17,15 +18,25 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import ROOT, notebook_paths, toc_files
+from book_layout import ROOT, colab_url, notebook_paths, toc_files
+
+# One worker builds the site and serves it for every test of this file (make test
+# runs with pytest-xdist's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("site")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 # Chromium flags for a root user on a machine with no display and no internet.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Off-site resources the theme may ask for; the test machine cannot reach them, so
 # requests to them are answered "blocked" and their failures are not the page's fault.
 # Any other off-site request fails the test.
@@ -36,11 +47,24 @@ KNOWN_REMOTE_HOSTS = {"cdn.jsdelivr.net", "unpkg.com"}
 def built_site():
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--warningiserror", "--keep-going",
-         "--all"], cwd=ROOT, capture_output=True, text=True)
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--warningiserror",
+            "--keep-going",
+            "--all",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
-        pytest.fail(f"jupyter-book build failed:\n{result.stdout[-15000:]}"
-                    f"\n{result.stderr[-5000:]}", pytrace=False)
+        pytest.fail(
+            f"jupyter-book build failed:\n{result.stdout[-15000:]}"
+            f"\n{result.stderr[-5000:]}",
+            pytrace=False,
+        )
     return HTML
 
 
@@ -65,7 +89,8 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -78,7 +103,9 @@ class Visit:
         self.page = self.context.new_page()
         self.errors, self.remote = [], []
         self.page.on("console", self.on_console)
-        self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        self.page.on(
+            "pageerror", lambda error: self.errors.append(f"pageerror: {error}")
+        )
         self.page.route("**/*", self.route)
         self.response = self.page.goto(url, wait_until="load")
 
@@ -118,12 +145,15 @@ def test_page_loads_cleanly(browser, server, entry):
         visit.page.wait_for_load_state("networkidle")
         assert not visit.errors, "\n".join(visit.errors)
         hosts = {urlparse(url).hostname for url in visit.remote}
-        assert hosts <= KNOWN_REMOTE_HOSTS, f"unexpected off-site requests: {visit.remote}"
+        assert hosts <= KNOWN_REMOTE_HOSTS, (
+            f"unexpected off-site requests: {visit.remote}"
+        )
         images = visit.page.evaluate("""async () => {
             const images = Array.from(document.images);
             for (const image of images) { image.loading = "eager"; }
             await Promise.all(images.map(image => image.decode().catch(() => null)));
-            return images.map(image => [image.currentSrc || image.src, image.naturalWidth]);
+            return images.map(
+                image => [image.currentSrc || image.src, image.naturalWidth]);
         }""")
         broken = [src for src, width in images if width == 0]
         assert not broken, f"images that did not load: {broken}"
@@ -143,20 +173,20 @@ def test_notebook_pages_have_images(browser, server):
 
 
 @pytest.mark.parametrize("entry", NOTEBOOKS)
-def test_notebook_page_launches_itself_in_colab(browser, server, repository_url, entry):
-    slug = repository_url.removeprefix("https://github.com/")
-    expected = (f"https://colab.research.google.com/github/{slug}/blob/main/"
-                f"{entry}.ipynb")
+def test_notebook_page_launches_itself_in_colab(browser, server, entry):
+    expected = colab_url(entry.removeprefix("notebooks/") + ".ipynb")
     visit = Visit(browser, page_url(server, entry))
     try:
         hrefs = visit.page.eval_on_selector_all(
             ".header-article a, .article-header-buttons a, main a",
-            "links => links.map(link => link.href)")
+            "links => links.map(link => link.href)",
+        )
         colab = [href for href in hrefs if "colab.research.google.com" in href]
         assert colab, "no Colab link on the page"
         assert all(href == expected for href in colab), colab
         launch = visit.page.eval_on_selector_all(
-            ".article-header-buttons a", "links => links.map(link => link.href)")
+            ".article-header-buttons a", "links => links.map(link => link.href)"
+        )
         assert expected in launch, f"no Colab launch button; header links: {launch}"
     finally:
         visit.close()
@@ -167,7 +197,8 @@ def test_search_finds_residual(browser, server):
     try:
         visit.page.wait_for_selector("ul.search li", timeout=20_000)
         hits = visit.page.eval_on_selector_all(
-            "ul.search li a", "links => links.map(link => link.textContent)")
+            "ul.search li a", "links => links.map(link => link.textContent)"
+        )
         assert hits, "search for 'residual' returned nothing"
         assert not visit.errors, "\n".join(visit.errors)
     finally:

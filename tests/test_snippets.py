@@ -3,14 +3,13 @@
 The cells are stamped into notebooks from tools/snippets/; here they run on their
 own, on numbers whose answers are known.
 """
+
 import math
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
-
-SNIPPETS = ROOT / "tools" / "snippets"
+from book_layout import ROOT, SNIPPETS
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,8 @@ def test_a_verdict_has_three_outcomes_and_none_for_a_quick_run(stats):
     assert verdict(below, "up", "down", quick=False) == "down"
     assert verdict(unclear, "up", "down", quick=False).startswith("undecided")
     assert verdict(welch([0.8], [0.7]), "up", "down", quick=False).startswith(
-        "undecided")
+        "undecided"
+    )
     for result in (above, below, unclear):
         assert verdict(result, "up", "down", quick=True) == "not judged (quick run)"
 
@@ -63,7 +63,8 @@ def test_power_grows_with_seeds_and_effect(stats):
 
 def test_quick_titles_say_so(stats):
     assert stats["result_title"]("Results", quick=True) == (
-        "Results [quick run, not a result]")
+        "Results [quick run, not a result]"
+    )
     assert stats["result_title"]("Results", quick=False) == "Results"
 
 
@@ -73,6 +74,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data" / "cifar10"
 @pytest.fixture(scope="module")
 def runs():
     import keras
+
     space = {"np": np, "os": __import__("os"), "keras": keras}
     exec((SNIPPETS / "cifar10_loader.py").read_text(), space)
     exec((SNIPPETS / "runs.py").read_text(), space)
@@ -95,10 +97,16 @@ def test_the_data_is_named_from_its_pixels(runs, monkeypatch, tmp_path):
     if not exact.is_dir():
         pytest.skip("no ../shared/data/cifar10 beside the repository")
     assert runs["name_the_data"](*load(runs, exact, monkeypatch)).startswith(
-        "exact subset of the official CIFAR-10 files")
+        "exact subset of the official CIFAR-10 files"
+    )
     import subprocess
     import sys
-    subprocess.run([sys.executable, str(SHARED_DATA / "materialize.py"),
-                    str(tmp_path)], check=True, capture_output=True)
+
+    subprocess.run(
+        [sys.executable, str(SHARED_DATA / "materialize.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     assert runs["name_the_data"](*load(runs, tmp_path, monkeypatch)) == (
-        "JPEG copy of CIFAR-10 (every image re-encoded at quality 75)")
+        "JPEG copy of CIFAR-10 (every image re-encoded at quality 75)"
+    )

@@ -11,6 +11,7 @@ JAX backend (the backend of the GPU runs):
 - a results file made on another kind of machine is not topped up with runs of this
   one.
 """
+
 import json
 import os
 import subprocess
@@ -18,19 +19,26 @@ import sys
 
 import pytest
 
-from conftest import ROOT, notebook_paths, read_notebook
+from book_layout import NOTEBOOKS, TOOLS, notebook_paths
+from conftest import read_notebook
 
 TRAIN_TAG = "train-runs"
-TRAINING_NOTEBOOKS = [path for path in notebook_paths()
-                      if any(TRAIN_TAG in cell.get("metadata", {}).get("tags", [])
-                             for cell in read_notebook(path).cells)]
-CHAPTER_6 = ROOT / "notebooks" / "06_degradation_across_depth.ipynb"
-RUN_CELLS = ROOT / "tools" / "run_cells.py"
+TRAINING_NOTEBOOKS = [
+    path
+    for path in notebook_paths()
+    if any(
+        TRAIN_TAG in cell.get("metadata", {}).get("tags", [])
+        for cell in read_notebook(path).cells
+    )
+]
+CHAPTER_6 = NOTEBOOKS / "06_degradation_across_depth.ipynb"
+RUN_CELLS = TOOLS / "run_cells.py"
 
 
 def jax_environment(**extra) -> dict:
-    environment = dict(os.environ, KERAS_BACKEND="jax", QUICK_RUN="1",
-                       PYTHONPATH=str(ROOT / "tools"))
+    environment = dict(
+        os.environ, KERAS_BACKEND="jax", QUICK_RUN="1", PYTHONPATH=str(TOOLS)
+    )
     environment.pop("TRAIN_TIME_BUDGET", None)
     environment.pop("TRAIN_SHARD", None)
     environment.update(extra)
@@ -39,8 +47,18 @@ def jax_environment(**extra) -> dict:
 
 def run_cells(workdir, *arguments, **extra) -> str:
     result = subprocess.run(
-        [sys.executable, str(RUN_CELLS), str(CHAPTER_6), "--workdir", str(workdir),
-         *arguments], capture_output=True, text=True, env=jax_environment(**extra))
+        [
+            sys.executable,
+            str(RUN_CELLS),
+            str(CHAPTER_6),
+            "--workdir",
+            str(workdir),
+            *arguments,
+        ],
+        capture_output=True,
+        text=True,
+        env=jax_environment(**extra),
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     return output
@@ -54,13 +72,17 @@ PROBE_START = (
     "import run_cells\n"
     "notebook, workdir = Path(sys.argv[1]), Path(sys.argv[2])\n"
     "space = run_cells.execute(notebook, workdir,\n"
-    f"                         stop_before_tag={TRAIN_TAG!r})\n")
+    f"                         stop_before_tag={TRAIN_TAG!r})\n"
+)
 
 
 def probe(path, workdir, body) -> str:
-    result = subprocess.run([sys.executable, "-c", PROBE_START + body, str(path),
-                             str(workdir)], capture_output=True, text=True,
-                            env=jax_environment())
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE_START + body, str(path), str(workdir)],
+        capture_output=True,
+        text=True,
+        env=jax_environment(),
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     return result.stdout
 
@@ -70,15 +92,32 @@ def test_the_training_chapters_are_found():
     assert {"05_resnet30_vs_plainnet.ipynb", CHAPTER_6.name} <= names
 
 
+# Chapter 6's quick plan trains its two shallower depths; its full plan also has 44 and
+# 56 layers, which are built here too (building and compiling a model is cheap; only
+# training is not).
+FULL_PLAN_EXTRA = {
+    CHAPTER_6.name: "[dict(space['PLAN'][0], blocks=blocks, family=family,\n"
+    "      key=f'{family}{6 * blocks + 2}-full-plan')\n"
+    " for blocks in (7, 9) for family in ('plain', 'resnet')]",
+}
+
+
 @pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.name)
 def test_every_planned_model_compiles_on_jax(path, tmp_path):
-    stdout = probe(path, tmp_path,
-                   "for spec in space['PLAN']:\n"
-                   "    model = space['build_for_training'](spec)\n"
-                   "    print('JIT', json.dumps([spec['key'], model.jit_compile]))\n")
-    compiled = dict(json.loads(line[4:]) for line in stdout.splitlines()
-                    if line.startswith("JIT "))
+    extra = FULL_PLAN_EXTRA.get(path.name, "[]")
+    stdout = probe(
+        path,
+        tmp_path,
+        f"for spec in space['PLAN'] + {extra}:\n"
+        "    model = space['build_for_training'](spec)\n"
+        "    print('JIT', json.dumps([spec['key'], model.jit_compile]))\n",
+    )
+    compiled = dict(
+        json.loads(line[4:]) for line in stdout.splitlines() if line.startswith("JIT ")
+    )
     assert compiled, stdout[-3000:]
+    if path.name == CHAPTER_6.name:
+        assert len(compiled) == 8, sorted(compiled)  # 4 depths x 2 families
     not_compiled = [key for key, jit in compiled.items() if jit is not True]
     assert not not_compiled, f"trained op by op: {not_compiled}"
 
@@ -90,51 +129,73 @@ def records(workdir) -> list[dict]:
 def test_chapter_6_resumes_and_renders_from_its_results(tmp_path):
     # Cut off: the budget lets the first training start and no second one.
     output = run_cells(tmp_path, TRAIN_TIME_BUDGET="1")
-    assert "0 of 8 runs found" in output and "stopped early" in output, output[-3000:]
+    assert "0 of 4 runs found" in output and "stopped early" in output, output[-3000:]
     first = records(tmp_path)
     assert len(first) == 1 and first[0]["jit_compile"] is True
 
-    # Resumed in two processes side by side: only the seven missing runs train.
+    # Resumed in two processes side by side: only the three missing runs train.
     output = run_cells(tmp_path, "--processes", "2")
-    assert output.count("1 of 8 runs found in degradation_results_quick.json, "
-                        "7 to train") == 2, output[-3000:]
+    assert (
+        output.count("1 of 4 runs found in degradation_results_quick.json, 3 to train")
+        == 2
+    ), output[-3000:]
     second = records(tmp_path)
-    assert len(second) == 8 and len({record["key"] for record in second}) == 8
+    assert len(second) == 4 and len({record["key"] for record in second}) == 4
     assert [r for r in second if r["key"] == first[0]["key"]] == first
     assert all(record["jit_compile"] is True for record in second)
     assert {record["processes"] for record in second if record != first[0]} == {2}
-    assert "8 of 8 runs found" in output and "trained 0 of 8 networks" in output
+    assert "4 of 4 runs found" in output and "trained 0 of 4 networks" in output
 
     # Complete: a fresh run trains nothing and renders every table and figure.
     output = run_cells(tmp_path)
-    assert "8 of 8 runs found in degradation_results_quick.json, 0 to train" in output
-    assert "trained 0 of 8 networks" in output and "Plain-56" in output
+    assert "4 of 4 runs found in degradation_results_quick.json, 0 to train" in output
+    assert "trained 0 of 4 networks" in output and "Plain-32" in output
     assert records(tmp_path) == second
 
 
 def test_runs_of_another_machine_are_not_mixed(tmp_path):
     made_elsewhere = []
     for key in ("plain20-seed1", "resnet20-seed1"):
-        made_elsewhere.append({
-            "key": key, "experiment": None, "jit_compile": True,
-            "started": 1.8e9, "finished": 1.8e9 + 60, "processes": 1,
-            "machine": {"backend": "torch", "backend_version": "2.11.0",
-                        "keras": "3.15.1", "python": "3.12.3",
-                        "precision": "mixed_bfloat16", "device": "NVIDIA H200",
-                        "device_class": "NVIDIA H200", "session": "elsewhere"}})
+        made_elsewhere.append(
+            {
+                "key": key,
+                "experiment": None,
+                "jit_compile": True,
+                "started": 1.8e9,
+                "finished": 1.8e9 + 60,
+                "processes": 1,
+                "machine": {
+                    "backend": "torch",
+                    "backend_version": "2.11.0",
+                    "keras": "3.15.1",
+                    "python": "3.12.3",
+                    "precision": "mixed_bfloat16",
+                    "device": "NVIDIA H200",
+                    "device_class": "NVIDIA H200",
+                    "session": "elsewhere",
+                },
+            }
+        )
     results = tmp_path / "degradation_results_quick.json"
     # The experiment entry must match this run's for the records to count: take it
     # from the cells before the training cell.
-    stdout = probe(CHAPTER_6, tmp_path,
-                   "print('EXPERIMENT', json.dumps(space['EXPERIMENT']))\n")
-    experiment = json.loads(next(line[11:] for line in stdout.splitlines()
-                                 if line.startswith("EXPERIMENT ")))
+    stdout = probe(
+        CHAPTER_6, tmp_path, "print('EXPERIMENT', json.dumps(space['EXPERIMENT']))\n"
+    )
+    experiment = json.loads(
+        next(
+            line[11:] for line in stdout.splitlines() if line.startswith("EXPERIMENT ")
+        )
+    )
     for record in made_elsewhere:
         record["experiment"] = experiment
     results.write_text(json.dumps(made_elsewhere))
     refused = subprocess.run(
         [sys.executable, str(RUN_CELLS), str(CHAPTER_6), "--workdir", str(tmp_path)],
-        capture_output=True, text=True, env=jax_environment())
+        capture_output=True,
+        text=True,
+        env=jax_environment(),
+    )
     assert refused.returncode != 0
     assert "finish them on a machine like theirs" in refused.stdout + refused.stderr
     assert json.loads(results.read_text()) == made_elsewhere
@@ -143,7 +204,7 @@ def test_runs_of_another_machine_are_not_mixed(tmp_path):
 # A stand-in for fit_and_record that trains nothing: the records it returns have every
 # field of a real one, with accuracies that differ by network by far more than by seed,
 # so that a full run's verdicts would be decided. The quick page must still judge none.
-FAKE_FIT = '''
+FAKE_FIT = """
 def fake_fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
                         hardware, verbose=0):
     ahead = 0.2 if "resnet" in model.name else 0.0
@@ -162,33 +223,48 @@ def fake_fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch
             "clean_eval_seconds": 0.1, "steps_per_epoch": 1,
             "batch_size": batch_size, "eval_batch_size": eval_batch,
             "epochs": epochs}
-'''
-OUTCOMES = ("is ahead", "rises with depth", "falls with depth", "grows with depth",
-            "shrinks with depth", "fits the training set better", "the deeper is",
-            "part for good at epoch", "undecided")
+"""
+OUTCOMES = (
+    "is ahead",
+    "rises with depth",
+    "falls with depth",
+    "grows with depth",
+    "shrinks with depth",
+    "fits the training set better",
+    "the deeper is",
+    "part for good at epoch",
+    "undecided",
+)
 QUICK_LABEL = "[quick run, not a result]"
 
 
 @pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.name)
 def test_a_quick_page_judges_nothing_and_labels_its_results(path, tmp_path):
     stdout = probe(
-        path, tmp_path,
+        path,
+        tmp_path,
         f"exec({FAKE_FIT!r}, space)\n"
         "space['fit_and_record'] = space['fake_fit_and_record']\n"
         "first = len(space['_outputs']) + 1\n"
         "space = run_cells.execute(notebook, workdir, namespace=space,\n"
         f"                         start_at_tag={TRAIN_TAG!r})\n"
         "print('PAGE', json.dumps({'first': first, 'outputs': space['_outputs'],\n"
-        "                          'figures': space['_figures']}))\n")
-    page = json.loads(next(line[5:] for line in stdout.splitlines()
-                           if line.startswith("PAGE ")))
-    analysis = [(number, tags, text) for number, tags, text in page["outputs"]
-                if number > page["first"] and "hide-input" not in tags]
+        "                          'figures': space['_figures']}))\n",
+    )
+    page = json.loads(
+        next(line[5:] for line in stdout.splitlines() if line.startswith("PAGE "))
+    )
+    analysis = [
+        (number, tags, text)
+        for number, tags, text in page["outputs"]
+        if number > page["first"] and "hide-input" not in tags
+    ]
     text = "\n".join(text for _, _, text in analysis)
     verdicts = [line for line in text.splitlines() if "verdict:" in line]
     assert len(verdicts) >= 3, text[-3000:]
-    assert all(line.endswith("verdict: not judged (quick run)") for line in verdicts), (
-        [line for line in verdicts if not line.endswith("not judged (quick run)")])
+    assert all(line.endswith("verdict: not judged (quick run)") for line in verdicts), [
+        line for line in verdicts if not line.endswith("not judged (quick run)")
+    ]
     judged = [phrase for phrase in OUTCOMES if phrase in text]
     assert not judged, f"a quick run printed verdicts: {judged}"
     # Tables and verdicts: every analysis cell that prints several lines says quick.
@@ -196,9 +272,13 @@ def test_a_quick_page_judges_nothing_and_labels_its_results(path, tmp_path):
         if output.count("\n") >= 3 and "train-runs" not in tags:
             assert QUICK_LABEL in output or "not judged (quick run)" in output, (
                 f"cell {number} prints results without the quick-run label:\n"
-                f"{output[:1500]}")
+                f"{output[:1500]}"
+            )
     figures = [titles for number, titles in page["figures"] if number > page["first"]]
     assert figures, "no figure after the training cell"
-    unlabelled = [titles for titles in figures
-                  if not any(QUICK_LABEL in title for title in titles)]
+    unlabelled = [
+        titles
+        for titles in figures
+        if not any(QUICK_LABEL in title for title in titles)
+    ]
     assert not unlabelled, f"figures without the quick-run label: {unlabelled}"

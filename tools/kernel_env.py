@@ -13,6 +13,7 @@ fresh run's outputs can be compared with the stored ones:
   without the frames. A cell that teaches an error (tagged raises-exception) then
   stores what the reader needs, and not the file paths of the machine that ran it.
 """
+
 import os
 import tempfile
 from pathlib import Path
@@ -29,6 +30,7 @@ def quiet_kernel_environment() -> Path:
     profile.mkdir()
     (profile / "ipython_kernel_config.py").write_text(
         "c.IPKernelApp.capture_fd_output = False\n"
-        "c.InteractiveShell.xmode = 'Minimal'\n")
+        "c.InteractiveShell.xmode = 'Minimal'\n"
+    )
     os.environ["IPYTHONDIR"] = str(ipython_dir)
     return ipython_dir

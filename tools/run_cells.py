@@ -19,6 +19,7 @@ TRAIN_SHARD=i/K and, on JAX, 1/K of the GPU's memory), stopping each before the 
 after the training cell; the parent then runs the whole notebook once, which finds
 every training in the results file and trains nothing.
 """
+
 import argparse
 import contextlib
 import io
@@ -41,8 +42,12 @@ def code_cells(path: Path) -> list[dict]:
         if cell["cell_type"] != "code":
             continue
         source = cell["source"]
-        cells.append({"source": "".join(source) if isinstance(source, list) else source,
-                      "tags": cell.get("metadata", {}).get("tags", [])})
+        cells.append(
+            {
+                "source": "".join(source) if isinstance(source, list) else source,
+                "tags": cell.get("metadata", {}).get("tags", []),
+            }
+        )
     return cells
 
 
@@ -68,21 +73,28 @@ def figure_titles(figure) -> list[str]:
 def quiet_matplotlib(namespace: dict):
     # Draw off screen; plt.show() records the titles of the figures, then closes them.
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     def show(*args, **kwargs):
         for number in plt.get_fignums():
             namespace["_figures"].append(
-                (namespace["_cell"], figure_titles(plt.figure(number))))
+                (namespace["_cell"], figure_titles(plt.figure(number)))
+            )
         plt.close("all")
 
     plt.show = show
 
 
-def execute(path: Path, workdir: Path, stop_before_tag: str | None = None,
-            stop_after_tag: str | None = None, namespace: dict | None = None,
-            start_at_tag: str | None = None) -> dict:
+def execute(
+    path: Path,
+    workdir: Path,
+    stop_before_tag: str | None = None,
+    stop_after_tag: str | None = None,
+    namespace: dict | None = None,
+    start_at_tag: str | None = None,
+) -> dict:
     """Run the code cells of `path` in `workdir`; return the namespace.
 
     Raises what a cell raises, except that a cell tagged raises-exception must
@@ -122,8 +134,9 @@ def execute(path: Path, workdir: Path, stop_before_tag: str | None = None,
                 raise
             else:
                 if "raises-exception" in cell["tags"]:
-                    raise SystemExit(f"cell {number} is tagged raises-exception "
-                                     "but did not raise")
+                    raise SystemExit(
+                        f"cell {number} is tagged raises-exception but did not raise"
+                    )
             finally:
                 namespace["_outputs"].append((number, cell["tags"], "".join(tee.parts)))
             if stop_after_tag and stop_after_tag in cell["tags"]:
@@ -136,17 +149,31 @@ def execute(path: Path, workdir: Path, stop_before_tag: str | None = None,
 def run_side_by_side(path: Path, workdir: Path, processes: int) -> int:
     """Train the missing runs in `processes` shards at once; return the worst code."""
     environment = dict(os.environ)
-    environment.setdefault("TRAIN_SESSION",
-                           time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-shards")
+    environment.setdefault(
+        "TRAIN_SESSION", time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-shards"
+    )
     children = []
     for shard in range(processes):
         env = dict(environment, TRAIN_SHARD=f"{shard}/{processes}")
         env.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / processes:.3f}")
         log = open(workdir / f"shard-{shard}.log", "w")
-        command = [sys.executable, __file__, str(path.resolve()), "--workdir",
-                   str(workdir), "--stop-after-tag", TRAIN_TAG]
-        children.append((subprocess.Popen(command, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT), log))
+        command = [
+            sys.executable,
+            __file__,
+            str(path.resolve()),
+            "--workdir",
+            str(workdir),
+            "--stop-after-tag",
+            TRAIN_TAG,
+        ]
+        children.append(
+            (
+                subprocess.Popen(
+                    command, env=env, stdout=log, stderr=subprocess.STDOUT
+                ),
+                log,
+            )
+        )
     codes = []
     for child, log in children:
         codes.append(child.wait())
@@ -160,12 +187,21 @@ def run_side_by_side(path: Path, workdir: Path, processes: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook", type=Path)
-    parser.add_argument("--workdir", type=Path,
-                        help="directory to run in and keep (default: a temporary one)")
-    parser.add_argument("--stop-before-tag", help="stop before the first cell so tagged")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="directory to run in and keep (default: a temporary one)",
+    )
+    parser.add_argument(
+        "--stop-before-tag", help="stop before the first cell so tagged"
+    )
     parser.add_argument("--stop-after-tag", help="stop after the first cell so tagged")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="train the missing runs in this many processes at once")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="train the missing runs in this many processes at once",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cells-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -181,8 +217,11 @@ def main() -> int:
         traceback.print_exc()
         return 1
     state = "stopped early" if "_runs_incomplete" in namespace else "done"
-    print(f"{path.name}: {state} in {time.perf_counter() - start:.0f} s "
-          f"(workdir {workdir})", flush=True)
+    print(
+        f"{path.name}: {state} in {time.perf_counter() - start:.0f} s "
+        f"(workdir {workdir})",
+        flush=True,
+    )
     return 0
 
 

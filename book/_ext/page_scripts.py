@@ -11,7 +11,7 @@
 """
 
 SET_DEFAULT_MODE = (
-    'if (!document.documentElement.dataset.mode) '
+    "if (!document.documentElement.dataset.mode) "
     '{ document.documentElement.dataset.mode = "auto"; }'
 )
 
