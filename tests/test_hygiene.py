@@ -5,35 +5,51 @@ in Colab, so the stored run itself must be clean: one top-to-bottom run, no erro
 outside cells that teach one, no stderr, no paths of the machine that produced it, no
 backend-specific code, and the title, links and data loader that every chapter shares.
 """
+
 import re
 
 import nbformat
 import pytest
 
-import stamp_notebooks  # tools/ is on sys.path (conftest.py)
-from conftest import ROOT, notebook_paths, read_notebook, toc_files
+import notebook_form
+import stamp_notebooks  # tools/ is on the path (pytest.ini)
+from book_layout import RESULTS, ROOT, notebook_paths, toc_files
+from conftest import read_notebook
 
 NOTEBOOKS = notebook_paths()
 IDS = [path.name for path in NOTEBOOKS]
 
 MACHINE_PATH = re.compile(
     r"(/work/|/tmp/|/root/|/home/[\w.-]+/|\.\./shared|site-packages|dist-packages"
-    r"|/usr/lib/python|[A-Za-z]:\\\\Users\\\\)")
+    r"|/usr/lib/python|[A-Za-z]:\\\\Users\\\\)"
+)
 BACKEND_SPECIFIC = re.compile(
     r"^\s*(import|from)\s+(tensorflow|jax|jaxlib|torch)\b"  # a backend imported
-    r"|\b(tf|jax|jnp|torch)\.[A-Za-z_]"                     # or called directly
-    r"|\bkeras\.src\b"                                       # or Keras's private tree
-    r"|KERAS_BACKEND",                                       # or the backend pinned
-    re.MULTILINE)
+    r"|\b(tf|jax|jnp|torch)\.[A-Za-z_]"  # or called directly
+    r"|\bkeras\.src\b"  # or Keras's private tree
+    r"|KERAS_BACKEND",  # or the backend pinned
+    re.MULTILINE,
+)
 # What the pattern must catch and what it must let through: a guard on the guard.
 BACKEND_SPECIFIC_EXAMPLES = [
-    "import tensorflow as tf", "from jax import numpy as jnp", "import torch",
-    "x = tf.constant(1.0)", "y = jnp.ones(3)", "jax.devices()", "torch.zeros(2)",
-    "from keras.src.layers import Dense", 'os.environ["KERAS_BACKEND"] = "jax"',
+    "import tensorflow as tf",
+    "from jax import numpy as jnp",
+    "import torch",
+    "x = tf.constant(1.0)",
+    "y = jnp.ones(3)",
+    "jax.devices()",
+    "torch.zeros(2)",
+    "from keras.src.layers import Dense",
+    'os.environ["KERAS_BACKEND"] = "jax"',
 ]
 BACKEND_AGNOSTIC_EXAMPLES = [
-    "import keras", "x = keras.ops.ones(3)", 'print(keras.backend.backend())',
-    "model.fit(x, y)", "pdf.close()", "self.tf_ready = 1", "ajax.get(url)",
+    "import keras",
+    "x = keras.ops.ones(3)",
+    "print(keras.backend.backend())",
+    "model.fit(x, y)",
+    "pdf.close()",
+    "self.tf_ready = 1",
+    "ajax.get(url)",
 ]
 MAX_LINE = 88
 
@@ -73,7 +89,8 @@ def test_one_clean_top_to_bottom_run(path):
     assert not empty, f"empty code cells (by code-cell index): {empty}"
     counts = [cell.execution_count for cell in cells]
     assert counts == list(range(1, len(cells) + 1)), (
-        f"execution counts {counts} are not 1..N: re-run with tools/run_notebook.py")
+        f"execution counts {counts} are not 1..N: re-run with tools/run_notebook.py"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -81,7 +98,9 @@ def test_errors_only_where_taught(path):
     for index, cell in enumerate(code_cells(read_notebook(path))):
         errors = [out for out in cell.outputs if out.output_type == "error"]
         if "raises-exception" in tags(cell):
-            assert errors, f"code cell {index} is tagged raises-exception but raised nothing"
+            assert errors, (
+                f"code cell {index} is tagged raises-exception but raised nothing"
+            )
         else:
             assert not errors, f"code cell {index} stored an error: {errors[0].ename}"
 
@@ -91,7 +110,8 @@ def test_no_stderr(path):
     for index, cell in enumerate(code_cells(read_notebook(path))):
         for output in cell.outputs:
             assert output.get("name") != "stderr", (
-                f"code cell {index} wrote to stderr: {output.text[:200]!r}")
+                f"code cell {index} wrote to stderr: {output.text[:200]!r}"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -118,7 +138,8 @@ def test_backend_agnostic_code(path):
     for index, cell in enumerate(code_cells(read_notebook(path))):
         found = BACKEND_SPECIFIC.search(cell.source)
         assert not found, (
-            f"code cell {index} uses {found.group(0).strip()!r}: use keras / keras.ops")
+            f"code cell {index} uses {found.group(0).strip()!r}: use keras / keras.ops"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -145,7 +166,8 @@ def test_one_title_then_links_from_config(path, repository_url):
     assert first.cell_type == "markdown" and first.source.startswith("# ")
     links = first.source.split("\n")[2]
     assert links == stamp_notebooks.links_line(path.name), (
-        "links under the title are out of date: run tools/stamp_notebooks.py")
+        "links under the title are out of date: run tools/stamp_notebooks.py"
+    )
     slug = repository_url.removeprefix("https://github.com/")
     assert f"https://colab.research.google.com/github/{slug}/blob/" in links
     assert f"{repository_url}/blob/" in links
@@ -156,14 +178,19 @@ def test_one_title_then_links_from_config(path, repository_url):
 def test_shared_cells_are_stamped(path):
     notebook = read_notebook(path)
     assert stamp_notebooks.stamp(notebook, path.name) == [], (
-        "run tools/stamp_notebooks.py")
+        "run tools/stamp_notebooks.py"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_ends_with_summary_and_exercises(path):
-    headings = [line.strip().lower() for cell in read_notebook(path).cells
-                if cell.cell_type == "markdown" for line in cell.source.splitlines()
-                if line.startswith("## ")]
+    headings = [
+        line.strip().lower()
+        for cell in read_notebook(path).cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
     assert "## summary" in headings and "## exercises" in headings, headings
 
 
@@ -174,9 +201,11 @@ def test_every_notebook_is_in_the_toc():
 
 
 def test_every_toc_entry_exists():
-    absent = [entry for entry in toc_files()
-              if not any((ROOT / f"{entry}{suffix}").exists()
-                         for suffix in (".md", ".ipynb"))]
+    absent = [
+        entry
+        for entry in toc_files()
+        if not any((ROOT / f"{entry}{suffix}").exists() for suffix in (".md", ".ipynb"))
+    ]
     assert not absent, f"_toc.yml lists files that do not exist: {absent}"
 
 
@@ -188,20 +217,66 @@ def test_snippet_lines_fit():
 
 def test_shared_cells_say_where_to_edit_them():
     for snippet in sorted(stamp_notebooks.SNIPPETS.glob("*.py")):
-        if snippet.name == "cifar10_loader.py":
-            continue
         first = snippet.read_text().splitlines()[0]
-        assert first == (f"# Shared cell: edit tools/snippets/{snippet.name} and run "
-                         "tools/stamp_notebooks.py."), snippet.name
+        assert first == (
+            f"# Shared cell: edit tools/snippets/{snippet.name} and run "
+            "tools/stamp_notebooks.py."
+        ), snippet.name
 
 
 def test_published_results_are_full_runs():
     """notebooks/results/ holds published results only, never a quick run's."""
     import json
-    for path in sorted((ROOT / "notebooks" / "results").glob("*")):
+
+    for path in sorted(RESULTS.glob("*")):
         if path.name == "README.md":
             continue
         assert path.suffix == ".json" and "_quick" not in path.name, path.name
         for record in json.loads(path.read_text()):
             assert record["experiment"]["settings"]["quick_run"] is False, path.name
             assert record["jit_compile"] is True, (path.name, record["key"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_form(path):
+    found = notebook_form.differences(read_notebook(path))
+    assert not found, f"{found}: run tools/stamp_notebooks.py"
+
+
+def printed_values(notebook, prefix: str) -> set[str]:
+    """Every value printed on a line that starts with `prefix` (e.g. 'backend:')."""
+    values = set()
+    for cell in code_cells(notebook):
+        for output in cell.outputs:
+            for line in output.get("text", "").splitlines():
+                if line.startswith(prefix):
+                    values.add(line.removeprefix(prefix).strip())
+    return values
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_provenance_agrees_with_what_the_notebook_printed(path):
+    """metadata.book.outputs (written by the runner) says what the cells say."""
+    notebook = read_notebook(path)
+    record = notebook.metadata.get("book", {}).get("outputs")
+    assert record, "no metadata.book.outputs: run it with tools/run_notebook.py"
+    assert set(record) == set(notebook_form.PROVENANCE_KEYS)
+    assert record["settings"] in ("full", "quick")
+    assert printed_values(notebook, "backend:") == {record["backend"]}
+    hardware = printed_values(notebook, "hardware:")  # some add the backend after it
+    assert hardware and all(value.startswith(record["hardware"]) for value in hardware)
+    assert printed_values(notebook, "Keras:") == {record["keras"]}
+    if record["data"] is not None:
+        assert printed_values(notebook, "data:") == {record["data"]}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_a_quick_page_says_so(path):
+    """A page whose stored outputs come from a quick run says so in an output."""
+    notebook = read_notebook(path)
+    if notebook.metadata["book"]["outputs"]["settings"] != "quick":
+        return
+    printed = "\n".join(
+        output_text(output) for cell in code_cells(notebook) for output in cell.outputs
+    )
+    assert "quick run" in printed.lower(), "the page never says it shows a quick run"

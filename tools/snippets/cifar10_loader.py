@@ -1,13 +1,20 @@
+# Shared cell: edit tools/snippets/cifar10_loader.py and run tools/stamp_notebooks.py.
 # CIFAR-10 loader. With internet (Colab, most laptops) this is just
 # keras.datasets.cifar10.load_data(). Offline, set the environment variable
 # CIFAR10_DIR to a folder holding cifar-10-batches-py/ (the official python
 # version: data_batch_1 ... data_batch_5, test_batch) and it is read from there.
+import hashlib
 import os
 import pickle
 
 import numpy as np
 
 CIFAR10_LAYOUT = "CIFAR10_DIR/cifar-10-batches-py/{data_batch_1..5,test_batch}"
+# SHA-256 (first 16 hex digits) of the first 1,017 test images as uint8, and of the
+# next 1,017 in the JPEG copy: enough to tell the copies of CIFAR-10 apart.
+OFFICIAL_TEST_HEAD = "48bde46fb9080c13"
+JPEG_TEST_HEAD, JPEG_TEST_NEXT = "205aae1328c992c2", "a3f8862da98fc291"
+CIFAR10_READ = None  # load_cifar10() sets it to the name of the copy it read
 
 
 class NumpyOnlyUnpickler(pickle.Unpickler):
@@ -40,17 +47,41 @@ def read_cifar10_batch(folder, name):
     return images, labels
 
 
+def fingerprint(array):
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()[:16]
+
+
+def name_the_data(x_train, x_test):
+    """Say exactly which copy of CIFAR-10 the uint8 arrays x_train, x_test are."""
+    head = fingerprint(x_test[:1017])
+    if head == JPEG_TEST_HEAD:
+        return "JPEG copy of CIFAR-10 (every image re-encoded at quality 75)"
+    if head == OFFICIAL_TEST_HEAD and len(x_test) == 1017:
+        return (f"exact subset of the official CIFAR-10 files ({len(x_train):,} "
+                f"training and 1,017 test images)")
+    if head == OFFICIAL_TEST_HEAD:
+        if fingerprint(x_test[1017:2034]) == JPEG_TEST_NEXT:
+            return "JPEG copy of CIFAR-10 with the exact official rows put back"
+        return "official CIFAR-10 files"
+    return f"unrecognised copy of CIFAR-10 (test images {head})"
+
+
 def load_cifar10():
-    """Return (x_train, y_train), (x_test, y_test) as uint8 numpy arrays."""
+    """Return (x_train, y_train), (x_test, y_test) as uint8 numpy arrays, and name
+    the copy that was read in CIFAR10_READ."""
+    global CIFAR10_READ
     folder = os.environ.get("CIFAR10_DIR")
-    if not folder:
+    if folder:
+        parts = [read_cifar10_batch(folder, f"data_batch_{i}") for i in range(1, 6)]
+        train = (np.concatenate([images for images, _ in parts]),
+                 np.concatenate([labels for _, labels in parts]))
+        test = read_cifar10_batch(folder, "test_batch")
+    else:
         try:
-            return keras.datasets.cifar10.load_data()
+            train, test = keras.datasets.cifar10.load_data()
         except Exception as error:
             raise RuntimeError(
                 f"Downloading CIFAR-10 failed ({error}). Without internet, set "
                 f"CIFAR10_DIR to a local copy laid out as {CIFAR10_LAYOUT}") from None
-    parts = [read_cifar10_batch(folder, f"data_batch_{i}") for i in range(1, 6)]
-    x_train = np.concatenate([images for images, _ in parts])
-    y_train = np.concatenate([labels for _, labels in parts])
-    return (x_train, y_train), read_cifar10_batch(folder, "test_batch")
+    CIFAR10_READ = name_the_data(train[0], test[0])
+    return train, test

@@ -1,6 +1,7 @@
 # Shared cell: edit tools/snippets/device.py and run tools/stamp_notebooks.py.
 # What this notebook runs on. Keras lists devices but not their model, so a GPU's
 # name comes from nvidia-smi; the PyTorch backend of Keras 3.15 lists no devices.
+import os
 import subprocess
 
 
@@ -32,14 +33,8 @@ def describe_hardware():
             "accelerator": False, "devices": devices}
 
 
-FLOAT16_ONLY_GPUS = ("T4", "V100", "P100", "K80")  # no fast bfloat16 units
-
-
-def choose_precision(hardware):
-    # bfloat16 where the GPU has fast units for it, float16 on older GPUs (Keras
-    # adds loss scaling by itself), float32 on a CPU.
-    if not hardware["accelerator"]:
-        return "float32"
-    if any(model in hardware["name"] for model in FLOAT16_ONLY_GPUS):
-        return "mixed_float16"
-    return "mixed_bfloat16"
+HARDWARE = describe_hardware()
+print("Keras:   ", keras.__version__)
+print("backend: ", keras.backend.backend())
+print("devices: ", ", ".join(HARDWARE["devices"]) or "(not listed by this backend)")
+print("hardware:", HARDWARE["name"])

@@ -1,6 +1,6 @@
 # Shared cell: edit tools/snippets/runs.py and run tools/stamp_notebooks.py.
-# The plumbing of a chapter that trains: which copy of CIFAR-10 it read, batches of
-# one shape, epoch timings, and a results file that a cut-off run resumes from.
+# The plumbing of a chapter that trains: batches of one shape, what a record says of
+# the machine and the data, and a results file that a cut-off run resumes from.
 import hashlib
 import importlib.metadata
 import json
@@ -12,31 +12,6 @@ try:
     import fcntl  # POSIX only: lets several processes share one results file
 except ImportError:
     fcntl = None
-
-# SHA-256 (first 16 hex digits) of the first 1,017 test images as uint8, and of the
-# next 1,017 in the JPEG copy: enough to tell the copies of CIFAR-10 apart.
-OFFICIAL_TEST_HEAD = "48bde46fb9080c13"
-JPEG_TEST_HEAD, JPEG_TEST_NEXT = "205aae1328c992c2", "a3f8862da98fc291"
-
-
-def fingerprint(array):
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()[:16]
-
-
-def name_the_data(x_train, x_test):
-    """Say exactly which copy of CIFAR-10 the uint8 arrays x_train, x_test are."""
-    head = fingerprint(x_test[:1017])
-    if head == JPEG_TEST_HEAD:
-        return "JPEG copy of CIFAR-10 (every image re-encoded at quality 75)"
-    if head == OFFICIAL_TEST_HEAD and len(x_test) == 1017:
-        return (f"exact subset of the official CIFAR-10 files ({len(x_train):,} "
-                f"training and 1,017 test images)")
-    if head == OFFICIAL_TEST_HEAD:
-        if fingerprint(x_test[1017:2034]) == JPEG_TEST_NEXT:
-            return "JPEG copy of CIFAR-10 with the exact official rows put back"
-        return "official CIFAR-10 files"
-    return f"unrecognised copy of CIFAR-10 (test images {head})"
-
 
 def describe_data(x_train, x_test, num_train, num_test):
     # The record's data entry: the copy, and the images this run uses.
@@ -72,25 +47,6 @@ class TrainBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self):
         self.order = self.generator.permutation(len(self.x))
-
-
-class EpochTimer(keras.callbacks.Callback):
-    # Wall-clock seconds of every epoch, its validation pass included.
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
-
-
-def compile_seconds(epoch_seconds):
-    # The first epoch also compiles the steps: its excess over the later epochs.
-    if len(epoch_seconds) < 2:
-        return None
-    return max(0.0, epoch_seconds[0] - float(np.median(epoch_seconds[1:])))
 
 
 def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
