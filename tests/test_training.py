@@ -23,17 +23,10 @@ import sys
 import pytest
 
 from book_layout import NOTEBOOKS, TOOLS, notebook_paths
-from conftest import read_notebook
+from conftest import trains
 
 TRAIN_TAG = "train-runs"
-TRAINING_NOTEBOOKS = [
-    path
-    for path in notebook_paths()
-    if any(
-        TRAIN_TAG in cell.get("metadata", {}).get("tags", [])
-        for cell in read_notebook(path).cells
-    )
-]
+TRAINING_NOTEBOOKS = [path for path in notebook_paths() if trains(path)]
 CHAPTER_6 = NOTEBOOKS / "06_degradation_across_depth.ipynb"
 RUN_CELLS = TOOLS / "run_cells.py"
 
