@@ -12,6 +12,7 @@ Chapter 2 is the cheapest chapter that imports Keras. A failure keeps a screensh
 _build/site-test-screenshots/, like the site test.
 """
 
+import concurrent.futures
 import os
 import secrets
 import shutil
@@ -35,6 +36,10 @@ CHAPTER = ROOT / "notebooks" / "02_merge_layers.ipynb"
 SCREENSHOTS = ROOT / "_build" / "site-test-screenshots"
 START_TIMEOUT = 60  # seconds for the server to answer
 RUN_TIMEOUT = 60_000  # milliseconds for the cells to run (the kernel imports Keras)
+# Whether the notebook's selected cell is the one at index `arg`.
+ACTIVE_IS = """index => Array.from(
+    document.querySelectorAll('.jp-NotebookPanel .jp-Cell'))
+    .findIndex(cell => cell.classList.contains('jp-mod-active')) === index"""
 
 
 def free_port() -> int:
@@ -122,9 +127,15 @@ def lab(tmp_path):
 
 
 def test_jupyterlab_runs_the_first_cells_of_a_chapter(lab, request):
+    # Playwright's sync API refuses a thread that already runs one (the site test's
+    # browser, when both files run in one process): this browser gets its own thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(run_first_cells, *lab, request.node.name).result()
+
+
+def run_first_cells(url, token, test_name):
     from playwright.sync_api import sync_playwright
 
-    url, token = lab
     cells, code_cells = first_cells(CHAPTER)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -149,10 +160,15 @@ def test_jupyterlab_runs_the_first_cells_of_a_chapter(lab, request):
             notebook.locator(".jp-Cell").first.wait_for(timeout=RUN_TIMEOUT)
             idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
             page.wait_for_selector(idle, timeout=RUN_TIMEOUT)
-            notebook.locator(".jp-Cell").first.click()
+            # Select the first cell by its prompt (its text holds links), then run
+            # the cells one by one as a reader does, each Shift+Enter once the
+            # previous one has moved the selection on.
+            notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click()
             page.keyboard.press("Escape")  # command mode
-            for _ in range(cells):
+            for index in range(cells):
+                page.wait_for_function(ACTIVE_IS, arg=index, timeout=RUN_TIMEOUT)
                 page.keyboard.press("Shift+Enter")
+            page.wait_for_function(ACTIVE_IS, arg=cells, timeout=RUN_TIMEOUT)
             device = notebook.locator(".jp-Cell").nth(cells - 1)
             output = device.locator(".jp-OutputArea-output")
             output.first.wait_for(timeout=RUN_TIMEOUT)
@@ -175,7 +191,7 @@ def test_jupyterlab_runs_the_first_cells_of_a_chapter(lab, request):
             assert counts == [f"[{n}]:" for n in range(1, code_cells + 1)], counts
         except BaseException:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            path = SCREENSHOTS / f"{request.node.name}.png"
+            path = SCREENSHOTS / f"{test_name}.png"
             page.screenshot(path=str(path))
             print(f"screenshot of the failing page: {path}")
             raise

@@ -519,11 +519,16 @@ def test_images_have_alt_text(judge, entry):
 
 
 @pytest.mark.parametrize("entry", PAGES)
-def test_favicon_and_title(judge, entry):
+def test_favicon_loads(judge, entry):
     page = judge(entry)
     assert page["icon"], "no favicon link: browsers ask for /favicon.ico, a 404"
     assert page["icon_status"] == 200, f"favicon {page['icon']} does not load"
-    assert page["title"].count(BOOK_TITLE) == 1, f"the page's title: {page['title']!r}"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_title_names_the_book_once(judge, entry):
+    title = judge(entry)["title"]
+    assert title.count(BOOK_TITLE) == 1, f"the page's title: {title!r}"
 
 
 # 8. Binder ---------------------------------------------------------------------------
