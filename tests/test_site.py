@@ -354,6 +354,19 @@ ON_SCREEN = """element => {
 NAVIGATED = "notebooks/03_residual_block"
 
 
+def shows(page, selector, shown=True, timeout=5_000):
+    """Whether the element comes to be on screen (or off it) within the timeout; the
+    theme slides sidebars in and out, and a loaded machine is slow."""
+    check = f"""() => ({ON_SCREEN})(document.querySelector({json.dumps(selector)}))"""
+    if not shown:
+        check = f"() => !({check})()"
+    try:
+        page.wait_for_function(check, timeout=timeout)
+    except Exception:  # playwright's TimeoutError
+        return False
+    return True
+
+
 def visible_toggle(page, selector):
     toggles = page.locator(selector)
     for index in range(toggles.count()):
@@ -369,8 +382,7 @@ def test_phone_menu_opens_the_table_of_contents_and_navigates(request, browser, 
         sidebar = page.locator(".bd-sidebar-primary")
         assert not sidebar.evaluate(ON_SCREEN), "the book's contents show before a tap"
         visible_toggle(page, ".primary-toggle").tap()
-        page.wait_for_timeout(500)
-        assert sidebar.evaluate(ON_SCREEN), "a tap on the menu button opened nothing"
+        assert shows(page, ".bd-sidebar-primary"), "a tap on the menu opened nothing"
         sidebar.locator("a[href$='02_merge_layers.html']").first.tap()
         page.wait_for_url("**/02_merge_layers.html", timeout=10_000)
         assert not visit.errors, "\n".join(visit.errors)
@@ -385,8 +397,7 @@ def test_phone_outline_button_opens_the_page_outline_and_navigates(
         outline = page.locator(".bd-sidebar-secondary")
         assert not outline.evaluate(ON_SCREEN), "the outline shows before a tap"
         visible_toggle(page, ".secondary-toggle").tap()
-        page.wait_for_timeout(500)
-        assert outline.evaluate(ON_SCREEN), "a tap on the outline button opened nothing"
+        assert shows(page, ".bd-sidebar-secondary"), "a tap on it opened nothing"
         link = outline.locator("nav a[href^='#']").nth(1)
         target = link.get_attribute("href")
         link.tap()
@@ -401,14 +412,11 @@ def test_laptop_menu_button_collapses_and_restores_the_sidebar(
 ):
     with visiting(request, browser, page_url(server, NAVIGATED)) as visit:
         page = visit.page
-        sidebar = page.locator(".bd-sidebar-primary")
-        assert sidebar.evaluate(ON_SCREEN), "no sidebar at 1280 px"
+        assert shows(page, ".bd-sidebar-primary"), "no sidebar at 1280 px"
         visible_toggle(page, ".primary-toggle").click()
-        page.wait_for_timeout(500)
-        assert not sidebar.evaluate(ON_SCREEN), "the menu button did not hide it"
+        assert shows(page, ".bd-sidebar-primary", False), "the menu did not hide it"
         visible_toggle(page, ".primary-toggle").click()
-        page.wait_for_timeout(500)
-        assert sidebar.evaluate(ON_SCREEN), "the menu button did not bring it back"
+        assert shows(page, ".bd-sidebar-primary"), "the menu did not bring it back"
 
 
 # 2. Formulas, typeset from the site's own MathJax, offline ---------------------------
