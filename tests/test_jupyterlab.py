@@ -37,6 +37,9 @@ SCREENSHOTS = ROOT / "_build" / "site-test-screenshots"
 START_TIMEOUT = 60  # seconds for the server to answer
 RUN_TIMEOUT = 60_000  # milliseconds for the cells to run (the kernel imports Keras)
 # Whether the notebook's selected cell is the one at index `arg`.
+KERNEL_IDLE = """() => Array.from(
+    document.querySelectorAll(".jp-StatusBar-TextItem")
+).some(item => /\\| Idle$/.test(item.textContent.trim()))"""
 ACTIVE_IS = """index => Array.from(
     document.querySelectorAll('.jp-NotebookPanel .jp-Cell'))
     .findIndex(cell => cell.classList.contains('jp-mod-active')) === index"""
@@ -160,6 +163,10 @@ def run_first_cells(url, token, test_name):
             notebook.locator(".jp-Cell").first.wait_for(timeout=RUN_TIMEOUT)
             idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
             page.wait_for_selector(idle, timeout=RUN_TIMEOUT)
+            # That indicator reads idle while the kernel is still initializing; a
+            # Shift+Enter sent then was lost on a loaded machine (its cell kept no
+            # count while the later ones ran). Wait for the status bar's "Idle".
+            page.wait_for_function(KERNEL_IDLE, timeout=RUN_TIMEOUT)
             # Select the first cell by its prompt (its text holds links), then run
             # the cells one by one as a reader does, each Shift+Enter once the
             # previous one has moved the selection on.
