@@ -29,6 +29,7 @@ import time
 import numpy as np
 
 from book_layout import ROOT
+from provenance import between_markers
 
 DATA = ROOT.parent / "shared" / "data" / "cifar10"
 EXACT_TEST = DATA / "exact-subset" / "cifar-10-batches-py" / "test_batch"
@@ -232,11 +233,7 @@ def paragraph(result) -> str:
 
 
 def updated(text: str, generated: str) -> str:
-    if text.count(BEGIN) != 1 or text.count(END) != 1:
-        raise SystemExit(f"{PAGE.name} must hold the markers once:\n{BEGIN}\n{END}")
-    head, rest = text.split(BEGIN)
-    _, tail = rest.split(END)
-    return f"{head}{BEGIN}\n{generated}\n{END}{tail}"
+    return between_markers(text, generated, PAGE.name, BEGIN, END)
 
 
 def main() -> int:

@@ -77,14 +77,19 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def between_markers(text: str, generated: str, page: str, begin: str, end: str) -> str:
+    """`text` with what stands between the lines `begin` and `end` replaced by
+    `generated` (the generated parts of the book's pages: this table, and the JPEG
+    paragraph of tools/jpeg_effect.py)."""
+    if text.count(begin) != 1 or text.count(end) != 1:
+        raise SystemExit(f"{page} must hold the markers once each:\n{begin}\n{end}")
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    return f"{head}{begin}\n{generated}\n{end}{tail}"
+
+
 def updated(text: str, generated: str, page: str) -> str:
-    if text.count(BEGIN) != 1 or text.count(END) != 1:
-        raise SystemExit(
-            f"{page} must hold the provenance markers once each:\n{BEGIN}\n{END}"
-        )
-    head, rest = text.split(BEGIN)
-    _, tail = rest.split(END)
-    return f"{head}{BEGIN}\n{generated}\n{END}{tail}"
+    return between_markers(text, generated, page, BEGIN, END)
 
 
 def main() -> int:
