@@ -110,3 +110,36 @@ def test_the_data_is_named_from_its_pixels(runs, monkeypatch, tmp_path):
     assert runs["name_the_data"](*load(runs, tmp_path, monkeypatch)) == (
         "JPEG copy of CIFAR-10 (every image re-encoded at quality 75)"
     )
+
+
+@pytest.fixture(scope="module")
+def family():
+    import keras
+
+    space = {"keras": keras, "layers": keras.layers}
+    exec((SNIPPETS / "cifar_family.py").read_text(), space)
+    return space
+
+
+def test_the_twins_have_the_same_weights_and_names(family):
+    """Plain and residual twins: identical parameters (option A has none), and a
+    different `block` or an `after_stem` layer keeps every weighted layer's name,
+    which is how chapter 7 copies trained weights into its instrumented copy."""
+    import keras
+
+    build = family["build_cifar_net"]
+    plain, residual = build(1, shortcuts=False), build(1, shortcuts=True)
+    assert plain.count_params() == residual.count_params() == 75_770
+    assert (plain.name, residual.name) == ("plain8", "resnet8")
+
+    def bare_block(x, filters, downsample, shortcuts, name):
+        return family["residual_branch"](x, filters, downsample, name)
+
+    other = build(1, block=bare_block, after_stem=keras.layers.Identity(name="probe"))
+
+    def weighted(model):
+        return {layer.name for layer in model.layers if layer.weights}
+
+    assert weighted(other) == weighted(residual)
+    assert "probe" in {layer.name for layer in other.layers}
+    assert family["build_cifar_net"](3).count_params() == 271_098
