@@ -18,6 +18,21 @@ import book_layout
 from book_layout import ROOT, notebook_paths, toc_files  # noqa: F401  (re-exported)
 from kernel_env import quiet_kernel_environment
 
+# The browser of the site and JupyterLab tests: Debian's Chromium, driven by Playwright
+# through `executable_path` (no browser download), with flags for a root user on a
+# machine with no display and no internet; a failing test leaves a screenshot here.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "_build" / "site-test-screenshots"
+
 
 def pytest_configure(config):
     quiet_kernel_environment()

@@ -29,11 +29,9 @@ import nbformat
 import pytest
 
 from book_layout import ROOT
+from conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 CHAPTER = ROOT / "notebooks" / "02_merge_layers.ipynb"
-SCREENSHOTS = ROOT / "_build" / "site-test-screenshots"
 START_TIMEOUT = 60  # seconds for the server to answer
 RUN_TIMEOUT = 60_000  # milliseconds for the cells to run (the kernel imports Keras)
 # Whether the notebook's selected cell is the one at index `arg`.

@@ -22,7 +22,6 @@ import functools
 import http.server
 import json
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -34,25 +33,14 @@ import pytest
 import yaml
 
 from book_layout import ROOT, colab_url, notebook_paths, toc_files
+from conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 # One worker builds the site and serves it for every test of this file (make test
 # runs with pytest-xdist's --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("site")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
-SCREENSHOTS = BUILD / "site-test-screenshots"
-# Chromium flags for a root user on a machine with no display and no internet.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 BOOK_TITLE = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
