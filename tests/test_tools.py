@@ -3,8 +3,9 @@
 The hygiene tests check the committed chapters; these check that the tools
 themselves do what they say, on small notebooks written for the purpose: the stamp
 script (links, shared cells, their tags, the stored form), the stored form itself,
-the provenance table, and the repository layout they all read. None starts a kernel
-(tests/test_runner.py runs the notebook runner).
+the provenance table, the repository layout they all read, and the alt text the
+site gives figures. None starts a kernel (tests/test_runner.py runs the notebook
+runner).
 """
 
 import nbformat
@@ -159,3 +160,38 @@ def test_the_toc_walk_finds_every_part():
     assert files[0] == "book/intro" and "book/references" in files
     for path in book_layout.notebook_paths():
         assert f"notebooks/{path.stem}" in files
+
+
+def reader_extension():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "reader", book_layout.ROOT / "book" / "_ext" / "reader.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def code_cell(source):
+    from docutils import nodes
+
+    cell = nodes.container(nb_element="cell_code")
+    cell += nodes.literal_block(source, source)
+    return cell
+
+
+def test_alt_text_names_every_titled_panel_or_the_suptitle():
+    reader = reader_extension()
+    panels = (
+        'axes[0].set_title("(a) Paths of each length")\n'
+        'axes[1].set_title("original")\n'  # a label, too short to be a title
+        'axes[2].set_title("(b) Gradient along one path")\n'
+        'figure.suptitle(f"Effective depth of {name}")\n'  # formatted: unknown
+    )
+    assert reader.figure_title(code_cell(panels)) == (
+        "(a) Paths of each length; (b) Gradient along one path"
+    )
+    titled = panels + 'figure.suptitle("Loss surfaces of both networks")\n'
+    assert reader.figure_title(code_cell(titled)) == "Loss surfaces of both networks"
+    assert reader.figure_title(code_cell('plt.title("short")')) is None

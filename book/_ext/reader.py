@@ -4,10 +4,11 @@
    writes its file path there (`../_images/3f2a....png`), which is what a screen reader
    reads out. Each such image gets instead the title its cell draws on the figure
    (`suptitle("...")`, `set_title("...")`, `title("...")` with a plain string of three
-   words or more), which names what the figure shows, or, where the cell sets no such
-   title, the last sentence of prose above the cell (with the ones before it while it
-   is under five words), which in this book says what the figure shows: the style
-   guide asks for prose before every output the reader is to look at.
+   words or more; every panel's title, in order, where several panels have one and
+   there is no plain suptitle), which names what the figure shows, or, where the cell
+   sets no such title, the last sentence of prose above the cell (with the ones before
+   it while it is under five words), which in this book says what the figure shows:
+   the style guide asks for prose before every output the reader is to look at.
 2. The home page's title. Sphinx titles a page "<its heading> - <project>", and the
    home page's heading is the book's title, so the browser tab read it twice; the
    home page's <title> is now the book's title once (templates/layout.html).
@@ -41,12 +42,20 @@ def cell_of(node):
 
 
 def figure_title(cell):
+    """The figure's title; for a figure of several titled panels and no plain
+    suptitle, the panels' titles in order, so that the alt text names every panel
+    and not only the first ("(a) Paths of each length")."""
+    titles = []
     for block in cell.findall(nodes.literal_block):
         for match in TITLE_CALL.finditer(block.astext()):
             title = match.group("title").strip()
-            if len(title.split()) >= 3:  # a title, not a panel's label ("original")
+            if len(title.split()) < 3:  # a panel's label ("original"), not a title
+                continue
+            if match.group(0).startswith("suptitle"):
                 return title
-    return None
+            if title not in titles:
+                titles.append(title)
+    return "; ".join(titles) or None
 
 
 def texts_before(cell):
