@@ -10,9 +10,11 @@ runner).
 
 import nbformat
 import pytest
+from docutils import nodes
 
 import book_layout
 import provenance
+import reader
 import stamp_notebooks
 from notebook_form import PROVENANCE_KEYS, canonical, differences
 
@@ -162,27 +164,13 @@ def test_the_toc_walk_finds_every_part():
         assert f"notebooks/{path.stem}" in files
 
 
-def reader_extension():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "reader", book_layout.ROOT / "book" / "_ext" / "reader.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def code_cell(source):
-    from docutils import nodes
-
     cell = nodes.container(nb_element="cell_code")
     cell += nodes.literal_block(source, source)
     return cell
 
 
 def test_alt_text_names_every_titled_panel_or_the_suptitle():
-    reader = reader_extension()
     panels = (
         'axes[0].set_title("(a) Paths of each length")\n'
         'axes[1].set_title("original")\n'  # a label, too short to be a title
