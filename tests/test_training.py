@@ -7,12 +7,19 @@ JAX backend (the backend of the GPU runs):
   (a layer that declares supports_jit = False would make it False, silently), and
   the chapter rendered in quick mode, with a stand-in for training, judges nothing
   and labels its tables and figures;
-- chapter 6 cut off by its time budget after one training, then run again, trains
-  only what is missing, in two processes side by side; the notebook run after them
-  finds the results file complete, trains nothing and renders every table and
-  figure;
-- a results file made on another kind of machine is not topped up with runs of this
-  one.
+- chapter 6 cut off after one training, then given too short a budget in two
+  processes (no shard starts a training, and the parent, after them, trains
+  nothing although runs are missing), then run again in two processes, trains only
+  what is missing; the notebook run after them finds the results file complete,
+  trains nothing and renders every table and figure; the weights of seed 1's twins
+  are kept in one file;
+- both chapters' results files, cut after any number of trainings, render the
+  comparisons of every complete pair (chapter 5) or pair of twins (chapter 6) to
+  the last cell, and stop with a line saying so where there is none;
+- chapter 6's records are the same with several steps per compiled call as with
+  one, and its kept weights load back into a network that predicts as it did;
+- a results file made with another backend or precision is not topped up with runs
+  of this machine.
 """
 
 import json
@@ -20,6 +27,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from book_layout import NOTEBOOKS, TOOLS, notebook_paths
@@ -35,8 +43,15 @@ def jax_environment(**extra) -> dict:
     environment = dict(
         os.environ, KERAS_BACKEND="jax", QUICK_RUN="1", PYTHONPATH=str(TOOLS)
     )
-    environment.pop("TRAIN_TIME_BUDGET", None)
-    environment.pop("TRAIN_SHARD", None)
+    for name in (
+        "TRAIN_TIME_BUDGET",
+        "TRAIN_DEADLINE",
+        "TRAIN_PROCESSES",
+        "TRAIN_RENDER_ONLY",
+        "TRAIN_MAX_RUNS",
+        "TRAIN_SESSION",
+    ):
+        environment.pop(name, None)
     environment.update(extra)
     return environment
 
@@ -124,11 +139,20 @@ def records(workdir) -> list[dict]:
 
 
 def test_chapter_6_resumes_and_renders_from_its_results(tmp_path):
-    # Cut off: the budget lets the first training start and no second one.
-    output = run_cells(tmp_path, TRAIN_TIME_BUDGET="1")
+    # Cut off after its first training.
+    output = run_cells(tmp_path, TRAIN_MAX_RUNS="1")
     assert "0 of 4 runs found" in output and "stopped early" in output, output[-3000:]
     first = records(tmp_path)
     assert len(first) == 1 and first[0]["jit_compile"] is True
+
+    # Two processes and a budget too short for any training (a run measured alone
+    # counts as twice as slow beside another): neither shard starts one, and the
+    # parent after them renders only, although three runs are missing.
+    output = run_cells(tmp_path, "--processes", "2", TRAIN_TIME_BUDGET="4")
+    assert output.count("before the deadline: not started") >= 2, output[-3000:]
+    assert output.count("1 of 4 runs found in degradation_results_quick.json") == 3
+    assert "no complete pair of twins yet" in output and "stopped early" in output
+    assert records(tmp_path) == first
 
     # Resumed in two processes side by side: only the three missing runs train.
     output = run_cells(tmp_path, "--processes", "2")
@@ -145,6 +169,52 @@ def test_chapter_6_resumes_and_renders_from_its_results(tmp_path):
     # nothing and renders every table and figure from it.
     assert "4 of 4 runs found in degradation_results_quick.json, 0 to train" in output
     assert "trained 0 of 4 networks" in output and "Plain-32" in output
+    # Seed 1's twins at the shallowest and deepest depth keep their weights.
+    with np.load(tmp_path / "degradation_weights_quick.npz") as weights:
+        keys = {name.split("/")[0] for name in weights.files}
+    assert keys == {
+        "plain20-seed1",
+        "resnet20-seed1",
+        "plain32-seed1",
+        "resnet32-seed1",
+    }
+
+
+def test_several_steps_per_call_change_no_record_and_weights_load_back(tmp_path):
+    stdout = probe(
+        CHAPTER_6,
+        tmp_path,
+        "import os\n"
+        "import numpy as np\n"
+        "os.chdir(workdir)  # where train_one keeps the weights\n"
+        "spec = space['PLAN'][0]\n"
+        "assert space['STEPS_PER_EXECUTION'] == 2, space['STEPS_PER_EXECUTION']\n"
+        "made = {}\n"
+        "for steps in (1, 2):\n"
+        "    space['STEPS_PER_EXECUTION'] = steps\n"
+        "    made[steps] = space['train_one'](spec)\n"
+        "network = space['build_cifar_net'](spec['blocks'], shortcuts=False)\n"
+        "space['load_weights'](space['WEIGHTS_FILE'], spec['key'], network)\n"
+        "network.compile(metrics=['accuracy'],\n"
+        "                loss='sparse_categorical_crossentropy')\n"
+        "_, accuracy = network.evaluate(\n"
+        "    space['x_test'], space['y_test'], verbose=0)\n"
+        "print('MADE', json.dumps({'one': made[1], 'two': made[2],\n"
+        "                          'loaded_accuracy': accuracy}))\n",
+    )
+    made = json.loads(
+        next(line[5:] for line in stdout.splitlines() if line.startswith("MADE "))
+    )
+    one, two = made["one"], made["two"]
+    assert (one["steps_per_execution"], two["steps_per_execution"]) == (1, 2)
+    assert one["history"].keys() == two["history"].keys()
+    for key, values in one["history"].items():
+        assert np.allclose(values, two["history"][key], rtol=1e-5, atol=1e-6), key
+    for key, value in one["clean"].items():
+        assert value == pytest.approx(two["clean"][key], rel=1e-5, abs=1e-6), key
+    # The kept weights are the second training's: loaded into a new network, they
+    # classify the test images as the trained network did.
+    assert made["loaded_accuracy"] == pytest.approx(two["clean"]["test_accuracy"])
 
 
 def test_runs_of_another_machine_are_not_mixed(tmp_path):
@@ -220,6 +290,51 @@ def fake_fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch
             "batch_size": batch_size, "eval_batch_size": eval_batch,
             "epochs": epochs}
 """
+# Probe code, after a (stand-in) training of the whole quick plan: for every cut of the
+# results file after k trainings in plan order, render the page again from the
+# training cell on, training nothing, and report what it showed.
+CUT_FILES = """
+import os
+os.environ['TRAIN_RENDER_ONLY'] = '1'
+results_path = Path(workdir, space['RESULTS_FILE'])
+complete = {r['key']: r for r in json.loads(results_path.read_text())}
+ordered = [complete[spec['key']] for spec in space['PLAN']]
+last_cell = len(run_cells.code_cells(notebook))
+for cut in range(len(ordered) + 1):
+    results_path.write_text(json.dumps(ordered[:cut]))
+    space['_outputs'], space['_figures'] = [], []
+    space.pop('_runs_incomplete', None)
+    space = run_cells.execute(notebook, workdir, namespace=space,
+                              start_at_tag='train-runs')
+    text = ''.join(output for _, _, output in space['_outputs'])
+    print('CUT', json.dumps({'cut': cut, 'stopped': space.get('_runs_incomplete'),
+                             'shown': len(space['runs']),
+                             'to_the_end': space['_outputs'][-1][0] == last_cell,
+                             'incomplete_line': 'INCOMPLETE:' in text}))
+"""
+# What the page shows after k trainings of the quick plan: chapter 5 trains (ResNet,
+# PlainNet) pairs by seed, then the modern recipe; chapter 6 pairs of twins.
+SHOWN_AFTER_CUT = {
+    "05_resnet30_vs_plainnet.ipynb": [None, None, 2, 2, 4, 5],
+    CHAPTER_6.name: [None, None, 2, 2, 4],
+}
+
+
+def check_cut_files(path, stdout):
+    cuts = [
+        json.loads(line[4:]) for line in stdout.splitlines() if line.startswith("CUT ")
+    ]
+    expected = SHOWN_AFTER_CUT[path.name]
+    assert [cut["cut"] for cut in cuts] == list(range(len(expected))), stdout[-3000:]
+    for cut, shown in zip(cuts, expected):
+        if shown is None:
+            assert cut["stopped"] and "yet" in cut["stopped"], cut
+        else:
+            assert not cut["stopped"] and cut["to_the_end"], cut
+            assert cut["shown"] == shown, cut
+            assert cut["incomplete_line"] == (cut["cut"] < len(expected) - 1), cut
+
+
 OUTCOMES = (
     "is ahead",
     "rises with depth",
@@ -249,9 +364,10 @@ def test_every_model_compiles_and_a_quick_page_judges_nothing(path, tmp_path):
         "space = run_cells.execute(notebook, workdir, namespace=space,\n"
         f"                         start_at_tag={TRAIN_TAG!r})\n"
         "print('PAGE', json.dumps({'first': first, 'outputs': space['_outputs'],\n"
-        "                          'figures': space['_figures']}))\n",
+        "                          'figures': space['_figures']}))\n" + CUT_FILES,
     )
     check_every_model_compiled(path, stdout)
+    check_cut_files(path, stdout)
     page = json.loads(
         next(line[5:] for line in stdout.splitlines() if line.startswith("PAGE "))
     )

@@ -10,14 +10,20 @@ machine of tools/gpu_window.sh): the code cells run in order, in one namespace, 
 The notebook itself is not changed; render it afterwards with tools/run_notebook.py
 from the results file the run wrote.
 
-A cell that raises stops the run with its traceback, except the RunsIncomplete of a
-chapter's training cell when TRAIN_TIME_BUDGET ran out: then the run ends there,
-successfully, with the finished trainings in the results file.
+A cell that raises stops the run with its traceback, except the RunsIncomplete that
+a chapter raises when its deadline left it no complete comparison to show: then the
+run ends there, successfully, with the finished trainings in the results file.
 
---processes K trains a chapter's missing runs in K processes side by side (each with
-TRAIN_SHARD=i/K and, on JAX, 1/K of the GPU's memory), stopping each before the cells
-after the training cell; the parent then runs the whole notebook once, which finds
-every training in the results file and trains nothing.
+One deadline bounds every training of a run: TRAIN_DEADLINE (a Unix time), or
+TRAIN_TIME_BUDGET seconds counted from this script's start, which it turns into
+TRAIN_DEADLINE before anything else so that every process shares one clock.
+
+--processes K trains a chapter's missing runs in K processes side by side (one
+TRAIN_SESSION, TRAIN_PROCESSES=K, each claiming the next missing run in plan order
+and, on JAX, taking 1/K of the GPU's memory), stopping each after the training cell;
+the parent then runs the whole notebook once with TRAIN_RENDER_ONLY=1: it trains
+nothing, whatever is missing and however much time is left, and renders what the
+results file holds.
 """
 
 import argparse
@@ -150,11 +156,12 @@ def run_side_by_side(path: Path, workdir: Path, processes: int) -> int:
     """Train the missing runs in `processes` shards at once; return the worst code."""
     environment = dict(os.environ)
     environment.setdefault(
-        "TRAIN_SESSION", time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-shards"
+        "TRAIN_SESSION",
+        time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-shards",
     )
     children = []
     for shard in range(processes):
-        env = dict(environment, TRAIN_SHARD=f"{shard}/{processes}")
+        env = dict(environment, TRAIN_PROCESSES=str(processes))
         env.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / processes:.3f}")
         log = open(workdir / f"shard-{shard}.log", "w")
         command = [
@@ -184,6 +191,20 @@ def run_side_by_side(path: Path, workdir: Path, processes: int) -> int:
     return max(codes)
 
 
+def share_one_deadline(now: float | None = None) -> float:
+    """Turn TRAIN_TIME_BUDGET (seconds from now) into TRAIN_DEADLINE (a Unix time),
+    the earlier of the two where both are set, so that every process started from
+    here, and this one's later cells, count down to the same moment."""
+    now = time.time() if now is None else now
+    deadline = float(os.environ.get("TRAIN_DEADLINE", "inf"))
+    budget = os.environ.pop("TRAIN_TIME_BUDGET", None)
+    if budget is not None:
+        deadline = min(deadline, now + float(budget))
+    if deadline != float("inf"):
+        os.environ["TRAIN_DEADLINE"] = f"{deadline:.3f}"
+    return deadline
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook", type=Path)
@@ -207,10 +228,13 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     path = args.notebook.resolve()
     start = time.perf_counter()
+    share_one_deadline()
     if args.processes > 1:
         worst = run_side_by_side(path, workdir, args.processes)
         if worst:
             return worst
+        # The shards trained what fitted before the deadline; the parent only renders.
+        os.environ["TRAIN_RENDER_ONLY"] = "1"
     try:
         namespace = execute(path, workdir, args.stop_before_tag, args.stop_after_tag)
     except Exception:

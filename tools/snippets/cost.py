@@ -28,6 +28,13 @@ def run_flops(flops_per_image, epochs, train_images, test_images):
                      + flops_per_image * test_images)
 
 
+def training_flops(flops_per_image, epochs, used_images, train_images, test_images):
+    # One planned training as the results file records it: the epochs (of the
+    # `used_images` that fill whole batches) and the clean evaluation of both sets.
+    return (run_flops(flops_per_image, epochs, used_images, test_images)
+            + flops_per_image * (train_images + test_images))
+
+
 # Vendor spec-sheet dense tensor-core peaks in TFLOP/s (no sparsity), in the
 # 16-bit format used on each GPU. The first name that matches wins.
 PEAK_TFLOPS = [
@@ -46,3 +53,14 @@ def peak_tflops(device_name):
         if device_name and re.search(rf"\b{key}\b", device_name):
             return tflops, number_format
     return None, None
+
+
+def cautious_rate(hardware):
+    # FLOP/s that the first training on a machine is assumed to reach before any has
+    # been measured, set low so that a deadline is not overrun: 5 % of a known GPU's
+    # peak, 1 TFLOP/s on another accelerator, 40 GFLOP/s on a CPU, where only quick
+    # runs train (the book's 2-core test machine: 60 to 150 GFLOP/s).
+    if not hardware["accelerator"]:
+        return 4e10
+    peak, _ = peak_tflops(hardware["name"])
+    return 0.05 * peak * 1e12 if peak else 1e12

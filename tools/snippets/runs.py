@@ -56,12 +56,15 @@ def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
     (x_train, y_train), (x_test, y_test) = train, test
     check_compiled(model, hardware)
     timer = EpochTimer()
+    guard = StopBeforeDeadline(deadline_from_environment(), epochs)
     batches = TrainBatches(x_train, y_train, batch_size, seed)
     start = time.perf_counter()
     history = model.fit(batches, epochs=epochs, validation_data=(x_test, y_test),
-                        validation_batch_size=eval_batch, callbacks=[timer],
+                        validation_batch_size=eval_batch, callbacks=[timer, guard],
                         verbose=verbose)
     fit_seconds = time.perf_counter() - start
+    if guard.missed:
+        raise DeadlineMissed(guard.missed)
     start = time.perf_counter()
     clean = {}
     for part, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
@@ -82,8 +85,35 @@ def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
         "images_per_second": len(batches) * batch_size / steady,
         "clean": clean, "clean_eval_seconds": time.perf_counter() - start,
         "steps_per_epoch": len(batches), "batch_size": batch_size,
+        "steps_per_execution": int(getattr(model, "steps_per_execution", 1) or 1),
         "eval_batch_size": eval_batch, "epochs": epochs,
     }
+
+
+class DeadlineMissed(RuntimeError):
+    """A training stopped early because it would have ended after the deadline."""
+
+
+class StopBeforeDeadline(keras.callbacks.Callback):
+    # From the second epoch on (the first also compiles), project the end of the
+    # training from the last epoch's time, one more epoch's worth standing for the
+    # clean evaluation; stop it if that end falls after the deadline. A training
+    # whose estimate was wrong loses its own time, not the rest of the window.
+    def __init__(self, deadline, epochs):
+        super().__init__()
+        self.deadline, self.epochs, self.missed = deadline, epochs, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.began = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.time()
+        left = self.epochs - epoch - 1
+        end = now + (left + 1) * (now - self.began)
+        if left and (epoch >= 1 or now > self.deadline) and end > self.deadline:
+            self.missed = (f"stopped after epoch {epoch + 1} of {self.epochs}: it "
+                           f"would end {end - self.deadline:.0f} s after the deadline")
+            self.model.stop_training = True
 
 
 def check_compiled(model, hardware):
@@ -113,7 +143,7 @@ def software():
 
 
 # One id for this training session; a runner that trains in several processes at
-# once gives them all the same TRAIN_SESSION.
+# once gives them all the same TRAIN_SESSION (and TRAIN_PROCESSES, their number).
 SESSION = os.environ.get("TRAIN_SESSION") or (
     time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}")
 
@@ -125,19 +155,24 @@ def describe_machine(hardware, precision):
 
 
 class RunsIncomplete(RuntimeError):
-    """Raised when a time budget stopped training before the plan was done."""
+    """Raised when a time budget stopped training before the page had a result."""
 
 
 class ResultsFile:
     """The run records of one chapter: a JSON list, written after every training.
 
     Several processes may train one chapter's runs side by side: each adds its
-    records under a lock, re-reading the file first, and replaces the file whole."""
+    records under a lock, re-reading the file first, and replaces the file whole.
+    Under the same lock a process claims the next run it trains, so that no two
+    processes of one session train the same run, and keeps trained weights in an
+    .npz file beside the results (one array per variable, `key/variable path`)."""
 
     def __init__(self, path):
         self.path = path
         digest = hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:12]
         self.lock_path = os.path.join(tempfile.gettempdir(), f"results-{digest}.lock")
+        self.claims_path = os.path.join(tempfile.gettempdir(),
+                                        f"results-{digest}-{SESSION}.claims")
 
     def read(self):
         if not os.path.exists(self.path):
@@ -145,10 +180,14 @@ class ResultsFile:
         with open(self.path) as file:
             return json.load(file)
 
+    def locked(self):
+        lock = open(self.lock_path, "w")
+        if fcntl:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return lock  # closing it releases the lock
+
     def add(self, record):
-        with open(self.lock_path, "w") as lock:
-            if fcntl:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.locked():
             records = [old for old in self.read()
                        if (old["key"], old["experiment"])
                        != (record["key"], record["experiment"])]
@@ -158,19 +197,103 @@ class ResultsFile:
                 json.dump(records, file, indent=1)
             os.replace(temporary, self.path)
 
+    def claim(self, specs, experiment, fits):
+        # The first of `specs` that no record holds, no process of this session has
+        # claimed, and `fits(spec)` allows; claimed for this process. None if none.
+        with self.locked():
+            done = {record["key"] for record in self.read()
+                    if record["experiment"] == experiment}
+            claimed = []
+            if os.path.exists(self.claims_path):
+                with open(self.claims_path) as file:
+                    claimed = json.load(file)
+            for spec in specs:
+                if spec["key"] in done or spec["key"] in claimed or not fits(spec):
+                    continue
+                with open(self.claims_path, "w") as file:
+                    json.dump(claimed + [spec["key"]], file)
+                return spec
+        return None
 
-LIKE_MACHINE = ("backend", "precision", "device_class")
+    def keep_weights(self, weights_path, key, model):
+        # Add one trained model's variables (float32) to the .npz file of weights.
+        arrays = {f"{key}/{variable.path}": np.asarray(
+            keras.ops.convert_to_numpy(keras.ops.copy(variable)), "float32")
+            for variable in model.weights}
+        with self.locked():
+            if os.path.exists(weights_path):
+                with np.load(weights_path) as kept:
+                    arrays = {**{name: kept[name] for name in kept.files
+                                 if not name.startswith(f"{key}/")}, **arrays}
+            temporary = f"{weights_path}.{os.getpid()}.tmp.npz"
+            np.savez(temporary, **arrays)
+            os.replace(temporary, weights_path)
 
 
-def train_missing(plan, train_one, results, experiment, machine, may_train=True):
-    """Train the runs of `plan` that `results` lacks; return the plan's records.
+def load_weights(weights_path, key, model):
+    # Put the weights kept for `key` into a model built like the trained one.
+    with np.load(weights_path) as kept:
+        for variable in model.weights:
+            variable.assign(kept[f"{key}/{variable.path}"])
+    return model
+
+
+# What a study may mix: runs of one backend and one precision, on any device.
+LIKE_MACHINE = ("backend", "precision")
+# Before a training has been measured on this device, the next one is guarded by
+# the FLOP/s the chapter passes (cautious_rate, in the shared cost cell) and these
+# seconds of compiling.
+FIRST_COMPILE_SECONDS = {"accelerator": 120.0, "cpu": 10.0}
+
+
+def deadline_from_environment():
+    """The time (time.time()) by which every training must have ended: TRAIN_DEADLINE
+    (a Unix time shared by every process of a window), or TRAIN_TIME_BUDGET seconds
+    from the first reading, which sets TRAIN_DEADLINE so that later readings count
+    to the same moment; inf if neither is set."""
+    deadline = float(os.environ.get("TRAIN_DEADLINE", "inf"))
+    budget = os.environ.pop("TRAIN_TIME_BUDGET", None)
+    if budget is not None:
+        deadline = min(deadline, time.time() + float(budget))
+        os.environ["TRAIN_DEADLINE"] = repr(deadline)
+    return deadline
+
+
+def estimate_seconds(spec, measured, first_rate, first_compile, processes=1):
+    """Seconds that training `spec` will take, from its counted FLOPs (spec["flops"],
+    the whole training) and the runs already measured on this device: the slowest
+    seconds per FLOP among them, plus the longest compile among them scaled by the
+    depth of the network. A run measured with fewer processes side by side than
+    `processes` counts as that many times slower. Before any measurement: the FLOPs
+    at the cautious rate `first_rate` shared by `processes`, plus `first_compile`
+    seconds."""
+    if not measured:
+        return processes * spec["flops"] / first_rate + first_compile
+    per_flop, compiling = 0.0, 0.0
+    for run in measured:
+        slower = max(1.0, processes / run.get("processes", 1))
+        seconds = run["finished"] - run["started"] - (run["compile_seconds"] or 0)
+        per_flop = max(per_flop, slower * seconds / run["spec"]["flops"])
+        compiling = max(compiling, slower * (run["compile_seconds"] or 0)
+                        * spec["layers"] / run["spec"]["layers"])
+    return spec["flops"] * per_flop + compiling
+
+
+def train_missing(plan, train_one, results, experiment, machine, may_train=True,
+                  first_rate=None):
+    """Train the runs of `plan` that `results` lacks, in plan order; return the
+    records of the plan that the file holds, in plan order (all of them, unless a
+    deadline stopped training first).
 
     A record belongs to this experiment when its `experiment` entry (settings and
-    data) equals `experiment`. Missing runs are trained only on a machine like the
-    one that made the others (same backend, precision and device class), so that a
-    study is never a mixture. Two environment variables split the work:
-    TRAIN_TIME_BUDGET (seconds: start no training that would not end in time) and
-    TRAIN_SHARD ("i/k": this process trains every k-th missing run from the i-th).
+    data) equals `experiment`. Missing runs are trained only with the backend and
+    precision of the others, so that a study is never a mixture; devices may
+    differ (each record names its own). A deadline (deadline_from_environment)
+    bounds the trainings: none starts whose estimate (estimate_seconds, with each
+    spec's "flops" and "layers") would not end before it. TRAIN_PROCESSES processes
+    of one TRAIN_SESSION share the work by claiming runs in plan order;
+    TRAIN_RENDER_ONLY=1 trains nothing (a runner's last pass after its processes),
+    and TRAIN_MAX_RUNS stops after that many trainings in this process.
     """
     kept = {record["key"]: record for record in results.read()
             if record["experiment"] == experiment}
@@ -186,35 +309,102 @@ def train_missing(plan, train_one, results, experiment, machine, may_train=True)
                 f"{results.path} holds runs made with {unlike} (theirs, this "
                 "machine's): finish them on a machine like theirs, or move the file "
                 "away to start the study again here.")
-    if missing and not may_train:
+    render_only = os.environ.get("TRAIN_RENDER_ONLY", "") not in ("", "0")
+    if missing and not may_train and not render_only:
         raise RuntimeError(
             f"{len(missing)} runs are missing and these settings need an "
             "accelerator: run with QUICK_RUN=1 here, or train on a GPU.")
-    shard, shards = (int(part) for part in
-                     os.environ.get("TRAIN_SHARD", "0/1").split("/"))
-    budget = float(os.environ.get("TRAIN_TIME_BUDGET", "inf"))
-    # The longest training so far, kept ones included, is the estimate of the next.
-    start = time.perf_counter()
-    longest = max((r["finished"] - r["started"] for r in kept.values()), default=0.0)
-    for spec in missing[shard::shards]:
-        elapsed = time.perf_counter() - start
-        if elapsed + longest > budget:
-            print(f"time budget of {budget:.0f} s: stopping after {elapsed:.0f} s")
+    processes = int(os.environ.get("TRAIN_PROCESSES", "1"))
+    at_most = int(os.environ.get("TRAIN_MAX_RUNS", "-1"))
+    deadline = deadline_from_environment()
+    accelerator = machine["device_class"] != "CPU"
+    first_rate = first_rate or (1e12 if accelerator else 4e10)
+    first_compile = FIRST_COMPILE_SECONDS["accelerator" if accelerator else "cpu"]
+    trained = 0
+
+    def measured():
+        # The runs finished on this device.
+        return [record for record in results.read()
+                if record["experiment"] == experiment
+                and record["machine"]["device"] == machine["device"]
+                and record["spec"].get("flops")]
+
+    def fits(spec):
+        left = deadline - time.time()
+        needed = estimate_seconds(spec, measured(), first_rate, first_compile,
+                                  processes)
+        if needed > left:
+            print(f"{spec['key']}: about {needed:.0f} s, {max(left, 0):.0f} s left "
+                  "before the deadline: not started")
+            return False
+        return True
+
+    while missing and not render_only and trained != at_most:
+        spec = results.claim(missing, experiment, fits)
+        if spec is None:
             break
         began = time.time()
-        record = train_one(spec)
+        try:
+            record = train_one(spec)
+        except DeadlineMissed as missed:
+            print(f"{spec['key']}: {missed}; not recorded")
+            break
         record.update(key=spec["key"], spec=spec, experiment=experiment,
                       machine=machine, started=began, finished=time.time(),
-                      processes=shards)
+                      processes=processes, deadline=deadline)
         results.add(record)
-        longest = max(longest, record["finished"] - began)
+        trained += 1
     records = {record["key"]: record for record in results.read()
                if record["experiment"] == experiment}
     still_missing = [spec["key"] for spec in plan if spec["key"] not in records]
     if still_missing:
-        raise RunsIncomplete(f"{len(still_missing)} runs still missing "
-                             f"({', '.join(still_missing[:4])}, ...): run again")
-    return [records[spec["key"]] for spec in plan]
+        more = ", ..." if len(still_missing) > 4 else ""
+        print(f"{len(still_missing)} of {len(plan)} runs still missing "
+              f"({', '.join(still_missing[:4])}{more}): a later run trains them")
+    return [records[spec["key"]] for spec in plan if spec["key"] in records]
+
+
+def keep_complete(runs, plan, unit_of, names=("unit", "units")):
+    """The runs whose unit (unit_of(spec): the runs compared with each other, such as
+    the twins of one depth and seed) is complete, in plan order. Says what the page
+    leaves out; raises RunsIncomplete if no unit is complete. `names`: what a unit
+    is called, singular and plural."""
+    units = {}
+    for spec in plan:
+        units.setdefault(unit_of(spec), []).append(spec["key"])
+    present = {run["key"] for run in runs}
+    complete = {unit for unit, keys in units.items() if set(keys) <= present}
+    kept = [run for run in runs if unit_of(run["spec"]) in complete]
+    if len(complete) < len(units):
+        print(f"INCOMPLETE: the page shows {len(complete)} of {len(units)} {names[1]} "
+              f"({len(kept)} of {len(plan)} runs); runs still to train: "
+              f"{len(plan) - len(runs)}; finished runs left out until the rest of "
+              f"their {names[0]} is trained: {len(runs) - len(kept)}")
+    if not kept:
+        raise RunsIncomplete(f"no complete {names[0]} yet: run again to train the "
+                             "missing runs")
+    return kept
+
+
+def print_speed_by_device(runs, label_of):
+    # Images per second of each kind of network on each device: speed is a property
+    # of a device, so runs of several devices are never averaged together.
+    devices = sorted({run["machine"]["device"] for run in runs})
+    for device in devices:
+        print(f"{device}:")
+        on_device = [run for run in runs if run["machine"]["device"] == device]
+        for label in dict.fromkeys(label_of(run) for run in on_device):
+            group = [run for run in on_device if label_of(run) == label]
+            compiles = [run["compile_seconds"] for run in group
+                        if run["compile_seconds"] is not None]
+            together = "/".join(str(k) for k in sorted({run["processes"]
+                                                       for run in group}))
+            print(f"  {label:<12}{len(group):>2} runs"
+                  f"{np.mean([run['images_per_second'] for run in group]):>8.0f} img/s"
+                  f"{np.mean([run['steady_epoch_seconds'] for run in group]):>7.1f} "
+                  f"s/epoch, compile "
+                  f"{np.mean(compiles) if compiles else float('nan'):5.1f} s, "
+                  f"{together} at once")
 
 
 def describe_provenance(records):
