@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Rehearse a GPU window on this CPU (make gpu-rehearsal): a clean clone of HEAD, a
+# Rehearse GPU windows on this CPU (make gpu-rehearsal): a clean clone of HEAD, a
 # fresh virtual environment that holds only what the GPU machine has
 # (tools/gpu/machine-packages.txt; no TensorFlow, no Jupyter) plus the wheels that
-# tools/gpu/bundle.sh brings along, then tools/gpu/window.sh with QUICK_RUN=1 for
-# chapters 5 and 6 (chapter 6 in two processes). It passes when the window exits 0
-# and both chapters' results files are complete, every record with a compiled step.
+# tools/gpu/bundle.sh brings along, then tools/gpu/window.sh with QUICK_RUN=1, three
+# times:
+#   0. no notebook: the set-up every window pays (wheels, data, smoke test), timed;
+#   A. chapter 6 in two processes with a budget that ends partway through its plan:
+#      some trainings, not all, and none that ends after the deadline;
+#   B. on "another device" (window A's records relabelled, as if an H100 had made
+#      them and an H200 went on): chapter 6 continues the same study in two
+#      processes and chapter 5 trains in one; both files complete, every step
+#      compiled, no training after its deadline, speed reported per device, chapter
+#      6's weights file present and loadable, and what comes back within 8 files of
+#      16 MiB.
+# REHEARSAL_CUT_SECONDS (default 35): window A's budget beyond window 0's set-up;
+# the cut depends on this machine's speed, and the check says when to change it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${SHARED_DIR:-$(cd "$root/.." && pwd)/shared}
@@ -19,15 +29,48 @@ cd "$work/book"
 version=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 KERAS_VERSION=$(cd "$root" && (.venv/bin/python -c 'import keras; print(keras.__version__)' \
   2>/dev/null || echo 3.15.1)) SHARED_DIR="$shared" bash tools/gpu/bundle.sh "$version"
+export QUICK_RUN=1 GPU_SITE="$work/site" CIFAR10_DIR="$work/cifar10"
+chapter5=notebooks/05_resnet30_vs_plainnet.ipynb
+chapter6=notebooks/06_degradation_across_depth.ipynb
+file6=06_degradation_across_depth/degradation_results_quick.json
+
 start=$(date +%s)
-QUICK_RUN=1 OUT="$work/out" GPU_SITE="$work/site" CIFAR10_DIR="$work/cifar10" \
-  bash tools/gpu/window.sh 600 notebooks/05_resnet30_vs_plainnet.ipynb \
-  notebooks/06_degradation_across_depth.ipynb:2
-echo "window took $(( $(date +%s) - start )) s"
-python3 - "$work/out" <<'PY'
+OUT="$work/out-0" bash tools/gpu/window.sh 600
+setup=$(( $(date +%s) - start ))
+echo "window 0 (set-up only) took $setup s"
+
+budget=$(( setup + ${REHEARSAL_CUT_SECONDS:-35} ))
+start=$(date +%s)
+OUT="$work/out-a" bash tools/gpu/window.sh "$budget" "$chapter6:2" | tee "$work/a.log"
+echo "window A took $(( $(date +%s) - start )) s of its $budget s budget"
+
+python3 - "$work/out-a/$file6" <<'PY'
 import json, sys
+records = json.loads(open(sys.argv[1]).read())
+late = [r["key"] for r in records if r["finished"] > r["deadline"]]
+print(f"window A: {len(records)} of 4 trainings, in processes "
+      f"{sorted({r['processes'] for r in records})}; ended after the deadline: {late}")
+assert 0 < len(records) < 4, "window A was not cut partway: change REHEARSAL_CUT_SECONDS"
+assert not late and {r["processes"] for r in records} == {2}
+# As if these had been made on another GPU of the same backend and precision.
+for record in records:
+    record["machine"]["device"] = record["machine"]["device_class"] = (
+        "CPU, 2 cores (rehearsal: window A's device)")
+open(sys.argv[1], "w").write(json.dumps(records, indent=1))
+PY
+# Window B starts from what window A brought back, as the next GPU window would.
+mkdir -p "$work/out/$(dirname "$file6")"
+cp "$work/out-a/$(dirname "$file6")"/*.json "$work/out-a/$(dirname "$file6")"/*.npz \
+  "$work/out/$(dirname "$file6")/"
+
+start=$(date +%s)
+OUT="$work/out" bash tools/gpu/window.sh 600 "$chapter5" "$chapter6:2" | tee "$work/b.log"
+echo "window B took $(( $(date +%s) - start )) s"
+
+python3 - "$work/out" "$work/b.log" <<'PY'
+import json, os, sys
 from pathlib import Path
-out = Path(sys.argv[1])
+out, log = Path(sys.argv[1]), Path(sys.argv[2]).read_text()
 # Quick plans: chapter 5 trains 5 networks, chapter 6 its 20- and 32-layer twins (4).
 expected = {"05_resnet30_vs_plainnet/resnet30_vs_plainnet_results_quick.json": 5,
             "06_degradation_across_depth/degradation_results_quick.json": 4}
@@ -36,7 +79,36 @@ for name, count in expected.items():
     compiled = [record["jit_compile"] for record in records]
     data = {record["experiment"]["data"]["name"] for record in records}
     backends = {record["machine"]["backend"] for record in records}
-    print(f"{name}: {len(records)} records, compiled {set(compiled)}, {backends}, {data}")
-    assert len(records) == count and all(compiled), name
+    devices = sorted({record["machine"]["device"] for record in records})
+    late = [r["key"] for r in records if r["finished"] > r["deadline"]]
+    print(f"{name}: {len(records)} records, compiled {set(compiled)}, {backends}, "
+          f"devices {devices}, ended after the deadline: {late}, {data}")
+    assert len(records) == count and all(compiled) and not late, name
+    if name.startswith("06"):
+        assert len(devices) == 2, devices
+        # The page gives each device its own speed lines.
+        assert all(f"\n{device}:\n" in log for device in devices), devices
+
+# Chapter 6 kept the weights of seed 1's twins; load them into new networks.
+import keras
+import numpy as np
+from keras import layers
+snippets = Path("tools/snippets")
+space = {"keras": keras, "layers": layers, "np": np, "os": os}
+for snippet in ("cifar_family", "epoch_timer", "runs"):
+    exec((snippets / f"{snippet}.py").read_text(), space)
+weights = out / "06_degradation_across_depth/degradation_weights_quick.npz"
+for key, blocks, shortcuts in (("plain20-seed1", 3, False), ("resnet32-seed1", 5, True)):
+    network = space["build_cifar_net"](blocks, shortcuts=shortcuts)
+    space["load_weights"](str(weights), key, network)
+    guess = network.predict(np.zeros((2, 32, 32, 3), "float32"), verbose=0)
+    assert np.all(np.isfinite(guess)), key
+with np.load(weights) as kept:
+    print(f"weights: {weights.stat().st_size / 2**20:.1f} MiB, networks "
+          f"{sorted({name.split('/')[0] for name in kept.files})}, loaded back")
+files = [path for path in out.rglob("*") if path.is_file()]
+too_big = [str(path) for path in files if path.stat().st_size > 16 * 2**20]
+print(f"{len(files)} files would come back; over 16 MiB: {too_big}")
+assert len(files) <= 8 and not too_big
 print("rehearsal passed")
 PY

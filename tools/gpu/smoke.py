@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Check, in well under a minute, that Keras trains a compiled step on this machine.
+"""Check, in well under a minute, that Keras trains what the chapters train here.
 
     KERAS_BACKEND=jax python3 tools/gpu/smoke.py   # exit 0: this backend works
 
-Builds a small convolutional network behind the book's augmentation layer (the
-shared snippet tools/snippets/augment.py), compiles it with jit_compile="auto" (True
-on PyTorch), fits three steps and evaluates once. It fails when Keras does not
-import, when the step is not compiled, when the loss is not finite, or when no
-accelerator is found although nvidia-smi names one.
+Builds a small residual network with what chapters 5 and 6 put in theirs: the
+book's augmentation layer (tools/snippets/augment.py) in front, convolutions with L2
+kernel regularisers, batch normalisation, an addition, a float32 softmax, under the
+precision policy the chapters choose for this machine (tools/snippets/precision.py:
+mixed bfloat16 or float16 on a GPU), compiled as they compile it (jit_compile "auto",
+True on PyTorch with an accelerator), with SGD on a piecewise-constant schedule and,
+where the backend allows it, several steps per call (steps_per_execution). It fits
+eight steps and evaluates once. It fails when Keras does not import, when the step
+is not compiled on an accelerator, when the loss is not finite or does not move,
+when the regularisers add nothing to the loss, or when no accelerator is found
+although nvidia-smi names one.
 """
 
 import subprocess
@@ -21,15 +27,12 @@ import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
 SNIPPETS = Path(__file__).resolve().parent.parent / "snippets"
-exec((SNIPPETS / "augment.py").read_text())  # defines build_augmenter
-exec((SNIPPETS / "device.py").read_text())  # defines describe_hardware
+for name in ("augment", "device", "precision"):
+    # build_augmenter, describe_hardware (and HARDWARE), choose_precision
+    exec((SNIPPETS / f"{name}.py").read_text())
 
 hardware = describe_hardware()  # noqa: F821
-print(
-    f"keras {keras.__version__} on {keras.backend.backend()}, "
-    f"devices {hardware['devices']}, hardware {hardware['name']}",
-    flush=True,
-)
+backend = keras.backend.backend()
 try:
     smi = subprocess.run(
         ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20
@@ -38,27 +41,52 @@ except (OSError, subprocess.SubprocessError):
     smi = ""
 if smi and not hardware["accelerator"]:
     sys.exit(
-        f"nvidia-smi lists a GPU ({smi.splitlines()[0]}) that "
-        f"{keras.backend.backend()} does not use"
+        f"nvidia-smi lists a GPU ({smi.splitlines()[0]}) that {backend} does not use"
     )
-jit = True if keras.backend.backend() == "torch" else "auto"
+
+precision = choose_precision(hardware)  # noqa: F821
+keras.mixed_precision.set_global_policy(precision)
+jit = True if backend == "torch" and hardware["accelerator"] else "auto"
+steps_per_execution = 1 if backend == "torch" else 2
+regulariser = keras.regularizers.L2(5e-4)
+
+keras.utils.set_random_seed(1)
 image = keras.Input((32, 32, 3))
 x = build_augmenter(seed=1)(image)  # noqa: F821
-x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+x = layers.Conv2D(16, 3, padding="same", kernel_regularizer=regulariser)(x)
+x = layers.ReLU()(layers.BatchNormalization()(x))
+branch = layers.Conv2D(16, 3, padding="same", kernel_regularizer=regulariser)(x)
+branch = layers.BatchNormalization()(branch)
+x = layers.ReLU()(layers.Add()([x, branch]))
 x = layers.GlobalAveragePooling2D()(x)
-model = keras.Model(image, layers.Dense(10, activation="softmax")(x))
-model.compile("adam", "sparse_categorical_crossentropy", jit_compile=jit)
+outputs = layers.Dense(
+    10, activation="softmax", dtype="float32", kernel_regularizer=regulariser
+)(x)
+model = keras.Model(image, outputs)
+schedule = keras.optimizers.schedules.PiecewiseConstantDecay([4, 6], [0.1, 0.01, 0.001])
+model.compile(
+    optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
+    loss="sparse_categorical_crossentropy",
+    jit_compile=jit,
+    steps_per_execution=steps_per_execution,
+)
 if hardware["accelerator"] and not model.jit_compile:
     sys.exit("the training step would not be compiled")
 rng = np.random.default_rng(0)
-x_data = rng.random((384, 32, 32, 3), dtype="float32")
-y_data = rng.integers(0, 10, 384).astype("int32")
-history = model.fit(x_data, y_data, batch_size=128, epochs=1, verbose=0)
+x_data = rng.random((256, 32, 32, 3), dtype="float32")
+y_data = rng.integers(0, 10, 256).astype("int32")
+history = model.fit(x_data, y_data, batch_size=32, epochs=2, verbose=0)
 loss = model.evaluate(x_data, y_data, batch_size=128, verbose=0)
-if not np.isfinite(history.history["loss"][-1]) or not np.isfinite(loss):
-    sys.exit(f"loss is not finite: {history.history['loss']}, {loss}")
+losses = history.history["loss"]
+if not np.all(np.isfinite(losses)) or not np.isfinite(loss):
+    sys.exit(f"loss is not finite: {losses}, {loss}")
+if losses[0] == losses[-1]:
+    sys.exit(f"the loss did not move in 8 steps: {losses}")
+if not float(sum(keras.ops.convert_to_numpy(term) for term in model.losses)) > 0:
+    sys.exit("the kernel regularisers add nothing to the loss")
 print(
-    f"smoke test passed in {time.perf_counter() - start:.1f} s "
-    f"(compiled: {model.jit_compile})",
+    f"smoke test passed in {time.perf_counter() - start:.1f} s: keras "
+    f"{keras.__version__} on {backend}, {hardware['name']}, {precision}, "
+    f"compiled: {model.jit_compile}, steps per call: {steps_per_execution}",
     flush=True,
 )

@@ -10,17 +10,24 @@
 #   2. materialises the JPEG copy of CIFAR-10 into /tmp/cifar10 (CIFAR10_DIR);
 #   3. smoke-tests Keras on JAX (tools/gpu/smoke.py), falling back to PyTorch;
 #   4. trains each notebook's missing runs with tools/run_cells.py in
-#      $OUT/<notebook name>/, which starts from the published results file of
-#      notebooks/results/ and is rewritten after every training, in PROCESSES
-#      processes side by side (default 1), stopping new trainings when the budget
-#      (counted from this script's start) would run out.
-# What must come back is under $OUT (default ./_gpu_out): copy each results file
-# into notebooks/results/ and commit it. QUICK_RUN=1 rehearses it on a CPU.
+#      $OUT/<notebook name>/, which starts from the published results (and weights)
+#      files of notebooks/results/ and is rewritten after every training, in
+#      PROCESSES processes side by side (default 1). One deadline, this script's
+#      start plus BUDGET_SECONDS, is given to every process (TRAIN_DEADLINE): no
+#      training starts whose estimate, from its FLOPs and the speed measured so
+#      far on this device, would end after it, and after side-by-side processes
+#      the notebook is only rendered, never trained further.
+# What must come back is under $OUT (default ./_gpu_out), at most 8 files of at most
+# 16 MiB each (the device tool's limits; the last lines list them): copy each
+# results and weights file into notebooks/results/ and commit it. QUICK_RUN=1
+# rehearses it on a CPU.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 budget=${1:?usage: window.sh BUDGET_SECONDS NOTEBOOK[:PROCESSES] ...}
 shift
 start=$(date +%s)
+export TRAIN_DEADLINE=$(( start + budget ))
+unset TRAIN_TIME_BUDGET
 OUT=${OUT:-$PWD/_gpu_out}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
@@ -60,7 +67,7 @@ for item in "$@"; do
   workdir="$OUT/$name"
   mkdir -p "$workdir"
   if [ -z "${QUICK_RUN:-}" ]; then
-    for published in notebooks/results/*.json; do
+    for published in notebooks/results/*.json notebooks/results/*.npz; do
       [ -e "$published" ] || continue
       if grep -q "$(basename "$published")" "$notebook" \
           && [ ! -e "$workdir/$(basename "$published")" ]; then
@@ -68,14 +75,20 @@ for item in "$@"; do
       fi
     done
   fi
-  left=$(( budget - ($(date +%s) - start) ))
+  left=$(( TRAIN_DEADLINE - $(date +%s) ))
   if [ "$left" -le 30 ]; then
     echo "no time left for $notebook"
     break
   fi
   echo "=== $notebook: $processes process(es), $left s left"
-  TRAIN_TIME_BUDGET=$left python3 tools/run_cells.py "$notebook" \
-    --workdir "$workdir" --processes "$processes" || status=1
+  python3 tools/run_cells.py "$notebook" --workdir "$workdir" \
+    --processes "$processes" || status=1
 done
-echo "window done in $(( $(date +%s) - start )) s"
+echo "window done in $(( $(date +%s) - start )) s (deadline at $budget s)"
+files=$(find "$OUT" -type f | wc -l)
+find "$OUT" -type f -printf '%s %p\n' | sort -k2 | while read -r size path; do
+  echo "  $path: $(( size / 1024 )) KiB"
+  [ "$size" -le $(( 16 * 1024 * 1024 )) ] || echo "  ^ over 16 MiB: it will not come back"
+done
+[ "$files" -le 8 ] || echo "$files files under $OUT: only 8 come back"
 exit $status
