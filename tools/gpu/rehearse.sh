@@ -13,10 +13,10 @@
 #      compiled, no training after its deadline, speed reported per device, chapter
 #      6's weights file present and loadable, and what comes back within 8 files of
 #      16 MiB.
-# REHEARSAL_CUT_SECONDS (default 45): window A's budget beyond window 0's set-up;
-# the cut depends on this machine's speed, and the check says when to change it.
-# The windows share a JAX compilation cache of their own, empty at the start, so that
-# window A compiles cold every time, as a fresh GPU machine does.
+# REHEARSAL_CUT_SECONDS (default "40 34 48 28 56"): budgets beyond window 0's set-up
+# that window A tries in turn until one cuts it partway. The windows use a JAX
+# compilation cache of their own, emptied before each try of window A, so that it
+# compiles cold, as a fresh GPU machine does.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${SHARED_DIR:-$(cd "$root/.." && pwd)/shared}
@@ -42,25 +42,40 @@ OUT="$work/out-0" bash tools/gpu/window.sh 600
 setup=$(( $(date +%s) - start ))
 echo "window 0 (set-up only) took $setup s"
 
-budget=$(( setup + ${REHEARSAL_CUT_SECONDS:-45} ))
-start=$(date +%s)
-OUT="$work/out-a" bash tools/gpu/window.sh "$budget" "$chapter6:3" | tee "$work/a.log"
-echo "window A took $(( $(date +%s) - start )) s of its $budget s budget"
-
-python3 - "$work/out-a/$file6" <<'PY'
-import json, sys
-records = json.loads(open(sys.argv[1]).read())
+# Window A: the budget that cuts chapter 6 partway depends on this machine's speed
+# that day, so it is searched for: each try starts afresh (empty output, empty JAX
+# cache), and every try must end no training after its deadline.
+found=""
+for extra in ${REHEARSAL_CUT_SECONDS:-40 34 48 28 56}; do
+  budget=$(( setup + extra ))
+  rm -rf "$work/out-a" "$work/jax-cache"
+  start=$(date +%s)
+  OUT="$work/out-a" bash tools/gpu/window.sh "$budget" "$chapter6:3" > "$work/a.log"
+  echo "window A took $(( $(date +%s) - start )) s of its $budget s budget"
+  status=0
+  python3 - "$work/out-a/$file6" <<'PY' || status=$?
+import json, os, sys
+path = sys.argv[1]
+records = json.loads(open(path).read()) if os.path.exists(path) else []
 late = [r["key"] for r in records if r["finished"] > r["deadline"]]
 print(f"window A: {len(records)} of 4 trainings, in processes "
       f"{sorted({r['processes'] for r in records})}; ended after the deadline: {late}")
-assert 0 < len(records) < 4, "window A was not cut partway: change REHEARSAL_CUT_SECONDS"
-assert not late and {r["processes"] for r in records} == {3}
+if late or not {r["processes"] for r in records} <= {3}:
+    sys.exit(3)  # a training ended after the deadline: the rehearsal fails
+if not 0 < len(records) < 4:
+    sys.exit(1)  # not cut partway: try another budget
 # As if these had been made on another GPU of the same backend and precision.
 for record in records:
     record["machine"]["device"] = record["machine"]["device_class"] = (
         "CPU, 2 cores (rehearsal: window A's device)")
-open(sys.argv[1], "w").write(json.dumps(records, indent=1))
+open(path, "w").write(json.dumps(records, indent=1))
 PY
+  [ "$status" -ne 3 ] || { echo "a training ended after its deadline"; exit 1; }
+  [ "$status" -ne 0 ] || { found=$budget; break; }
+done
+[ -n "$found" ] || { echo "no budget tried cut window A partway"; exit 1; }
+cat "$work/a.log"
+
 # Window B starts from what window A brought back, as the next GPU window would.
 mkdir -p "$work/out/$(dirname "$file6")"
 cp "$work/out-a/$(dirname "$file6")"/*.json "$work/out-a/$(dirname "$file6")"/*.npz \
