@@ -85,7 +85,7 @@ start=$(date +%s)
 OUT="$work/out" bash tools/gpu/window.sh 600 "$chapter5" "$chapter6:2" | tee "$work/b.log"
 echo "window B took $(( $(date +%s) - start )) s"
 
-PYTHONPATH="$work/site" python3 - "$work/out" "$work/b.log" <<'PY'
+KERAS_BACKEND=jax PYTHONPATH="$work/site" python3 - "$work/out" "$work/b.log" <<'PY'
 import json, os, sys
 from pathlib import Path
 out, log = Path(sys.argv[1]), Path(sys.argv[2]).read_text()
