@@ -4,7 +4,10 @@ The cells are stamped into notebooks from tools/snippets/; here they run on thei
 own, on numbers whose answers are known.
 """
 
+import importlib.metadata
 import math
+import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -143,3 +146,60 @@ def test_the_twins_have_the_same_weights_and_names(family):
     assert weighted(other) == weighted(residual)
     assert "probe" in {layer.name for layer in other.layers}
     assert family["build_cifar_net"](3).count_params() == 271_098
+
+
+@pytest.mark.parametrize(
+    ("found", "installs", "tells_to_restart"),
+    [
+        ("3.15.1", False, False),
+        ("3.10.0", False, False),
+        ("3.9.2", True, True),
+        ("2.15.0", True, True),
+        (None, True, False),
+    ],
+)
+def test_the_install_cell_upgrades_an_old_keras(
+    monkeypatch, capsys, found, installs, tells_to_restart
+):
+    """The first cell of every chapter: an older Keras (Keras 2, or Keras 3 below the
+    book's minimum) is upgraded with one pip call and the reader is told, in one line,
+    to restart; a recent one is left alone."""
+    versions = {"keras": found}
+    calls = []
+
+    def version(distribution):
+        if versions.get(distribution) is None:
+            raise importlib.metadata.PackageNotFoundError(distribution)
+        return versions[distribution]
+
+    def run(command, check):
+        calls.append(command)
+        versions["keras"] = "3.15.1"  # what pip installed
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(subprocess, "run", run)
+    space = {}
+    exec((SNIPPETS / "install.py").read_text(), space)
+    keras_calls = [call for call in calls if any("keras" in part for part in call)]
+    assert bool(keras_calls) == installs
+    if installs:
+        assert keras_calls[0][-1] == "keras>=3.10"
+    printed = capsys.readouterr().out
+    if tells_to_restart:
+        assert printed.count("\n") == 1 and "restart the runtime" in printed
+        assert f"Keras {found} was upgraded to 3.15.1" in printed
+    else:
+        assert printed == ""
+
+
+def test_the_install_cells_minimum_is_the_requirements_lower_bound():
+    space = {}
+    source = (SNIPPETS / "install.py").read_text()
+    exec(source[: source.index("found_keras =")], space)
+    bound = re.search(
+        r"^keras>=([\d.]+)", (ROOT / "requirements.txt").read_text(), re.MULTILINE
+    )
+    assert (
+        tuple(int(part) for part in bound.group(1).split("."))
+        == (space["KERAS_MINIMUM"])
+    )

@@ -10,8 +10,8 @@ fresh run's outputs can be compared with the stored ones:
   Jupyter notebook treat such lines (they go to the server log, not the page).
   Python-level warnings and errors still reach the notebook and fail the tests.
 - tracebacks are printed in IPython's "Minimal" mode: the exception type and message,
-  without the frames. A cell that teaches an error (tagged raises-exception) then
-  stores what the reader needs, and not the file paths of the machine that ran it.
+  without the frames, so that a failing run's output names no file path of the
+  machine that ran it (no stored cell raises: chapters catch the errors they teach).
 """
 
 import os

@@ -103,8 +103,7 @@ def execute(
 ) -> dict:
     """Run the code cells of `path` in `workdir`; return the namespace.
 
-    Raises what a cell raises, except that a cell tagged raises-exception must
-    raise (its exception is swallowed) and RunsIncomplete ends the run early. The
+    Raises what a cell raises, except that RunsIncomplete ends the run early. The
     namespace keeps, for tests, what each cell printed (`_outputs`: cell number,
     tags, text) and the titles of the figures it showed (`_figures`). Given a
     namespace and start_at_tag, it goes on from the first cell so tagged."""
@@ -131,18 +130,11 @@ def execute(
                 with contextlib.redirect_stdout(tee):
                     exec(code, namespace)
             except Exception as error:
-                if "raises-exception" in cell["tags"]:
-                    continue
                 if type(error).__name__ == "RunsIncomplete":
                     print(f"stopped in cell {number}: {error}", flush=True)
                     namespace["_runs_incomplete"] = str(error)
                     return namespace
                 raise
-            else:
-                if "raises-exception" in cell["tags"]:
-                    raise SystemExit(
-                        f"cell {number} is tagged raises-exception but did not raise"
-                    )
             finally:
                 namespace["_outputs"].append((number, cell["tags"], "".join(tee.parts)))
             if stop_after_tag and stop_after_tag in cell["tags"]:
