@@ -183,18 +183,17 @@ def run_side_by_side(path: Path, workdir: Path, processes: int) -> int:
     return max(codes)
 
 
-def share_one_deadline(now: float | None = None) -> float:
+def share_one_deadline() -> None:
     """Turn TRAIN_TIME_BUDGET (seconds from now) into TRAIN_DEADLINE (a Unix time),
-    the earlier of the two where both are set, so that every process started from
-    here, and this one's later cells, count down to the same moment."""
-    now = time.time() if now is None else now
-    deadline = float(os.environ.get("TRAIN_DEADLINE", "inf"))
+    the earlier of the two where both are set, before any process starts, so that
+    every process started from here counts down to the same moment (the chapters'
+    deadline_from_environment applies the same rule inside one notebook)."""
     budget = os.environ.pop("TRAIN_TIME_BUDGET", None)
     if budget is not None:
-        deadline = min(deadline, now + float(budget))
-    if deadline != float("inf"):
+        deadline = min(
+            float(os.environ.get("TRAIN_DEADLINE", "inf")), time.time() + float(budget)
+        )
         os.environ["TRAIN_DEADLINE"] = f"{deadline:.3f}"
-    return deadline
 
 
 def main() -> int:
