@@ -1,22 +1,27 @@
 # Two commands do all set-up on a fresh machine (README.md):
 #   make book   build the website into _build/html
 #   make test   run every test: notebook hygiene, the data loader, every notebook under
-#               nbval (quick run, each alone in an empty directory) on the TensorFlow
-#               and the JAX backend, the site built with warnings as errors and opened
-#               in headless Chromium
+#               nbval (quick run, each alone in an empty directory) on the TensorFlow,
+#               JAX and PyTorch backends and once more, uncompared, at the lower bounds
+#               of requirements.txt (.venv-lower), the site built with warnings as
+#               errors and opened in headless Chromium
 # and one for every commit:
 #   make check  the fast gate (under a minute): lint and format, shared cells stamped,
 #               stored form, provenance tables, and the tests that start no kernel
-# Both create .venv and install requirements*.txt into it on first use; `make test`
-# also installs the system packages it needs (Graphviz, Chromium) if they are missing.
+# Both create .venv and install requirements.txt and requirements-test.txt into it on
+# first use; `make test` also creates .venv-lower (requirements-lower.txt) and installs
+# the system packages it needs (Graphviz, Chromium) if they are missing.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The second environment of `make test`: requirements.txt's lower bounds, pinned.
+LOWER := .venv-lower
+LOWER_INSTALLED := $(LOWER)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test check install system-deps clean gpu-rehearsal
+.PHONY: book test check install install-lower system-deps clean gpu-rehearsal
 
 # The tests that start no kernel, browser or training: what `make check` runs.
 FAST_TESTS := tests/test_hygiene.py tests/test_loader.py tests/test_snippets.py \
@@ -32,7 +37,7 @@ book: $(INSTALLED)
 # fills the 2-core machine. TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 
-test: $(INSTALLED) system-deps
+test: $(INSTALLED) $(LOWER_INSTALLED) system-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup tests
 
 check: $(INSTALLED)
@@ -48,6 +53,17 @@ $(INSTALLED): requirements.txt requirements-test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	touch $@
+
+# The lower bounds (requirements-lower.txt: TensorFlow 2.19 with Keras 3.10, Colab's
+# pair), where tests/test_notebooks.py runs every notebook once more without comparing
+# outputs. About 2.3 GB, installed once like .venv.
+install-lower: $(LOWER_INSTALLED)
+
+$(LOWER_INSTALLED): requirements-lower.txt
+	test -x $(LOWER)/bin/python || $(PYTHON) -m venv $(LOWER)
+	$(LOWER)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWER)/bin/python -m pip install --quiet -r requirements-lower.txt
 	touch $@
 
 # Graphviz draws the model diagrams; Chromium is the browser the site test drives.

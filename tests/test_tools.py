@@ -183,3 +183,33 @@ def test_alt_text_names_every_titled_panel_or_the_suptitle():
     titled = panels + 'figure.suptitle("Loss surfaces of both networks")\n'
     assert reader.figure_title(code_cell(titled)) == "Loss surfaces of both networks"
     assert reader.figure_title(code_cell('plt.title("short")')) is None
+
+
+def requirement_versions(path, operator):
+    """{package: version} of every `name<operator>version` line of a requirements
+    file."""
+    found = {}
+    for line in path.read_text().splitlines():
+        requirement = line.split("#")[0].strip()
+        for clause in requirement.split(","):
+            name, separator, version = clause.partition(operator)
+            if separator and version and not version.startswith("="):
+                found[name.strip()] = version.strip()
+    return found
+
+
+def test_the_lower_environment_pins_requirements_lower_bounds():
+    """requirements-lower.txt (the second environment of `make test`) pins exactly the
+    lower bound of every package the notebooks import, and the install cell upgrades
+    a Keras older than the same bound."""
+    from packaging.version import Version
+
+    bounds = requirement_versions(book_layout.ROOT / "requirements.txt", ">=")
+    pins = requirement_versions(book_layout.ROOT / "requirements-lower.txt", "==")
+    notebook_packages = {"tensorflow", "keras", "matplotlib", "pydot"}
+    assert notebook_packages <= set(bounds) and notebook_packages <= set(pins)
+    for package in notebook_packages:
+        assert Version(pins[package]) == Version(bounds[package]), package
+    install = (book_layout.SNIPPETS / "install.py").read_text()
+    minimum = install.split("KERAS_MINIMUM = (")[1].split(")")[0]
+    assert Version(minimum.replace(", ", ".")) == Version(bounds["keras"])
