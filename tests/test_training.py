@@ -272,7 +272,7 @@ def test_runs_of_another_machine_are_not_mixed(tmp_path):
 # so that a full run's verdicts would be decided. The quick page must still judge none.
 FAKE_FIT = """
 def fake_fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
-                        hardware, verbose=0):
+                        hardware, verbose=0, clean_epochs=()):
     ahead = 0.2 if "resnet" in model.name else 0.0
     base = 0.5 + ahead + 0.002 * seed
     curve = [base - 0.1 / (epoch + 1) for epoch in range(epochs)]
@@ -287,6 +287,12 @@ def fake_fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch
             "clean": {"train_loss": 1.0 - base, "train_accuracy": base,
                       "test_loss": 1.1 - base, "test_accuracy": base - 0.01},
             "clean_eval_seconds": 0.1, "steps_per_epoch": 1,
+            "clean_during": {"epochs": [e for e in clean_epochs if e <= epochs],
+                             "train_loss": [1.0 - curve[e - 1] for e in clean_epochs
+                                            if e <= epochs],
+                             "train_accuracy": [curve[e - 1] for e in clean_epochs
+                                                if e <= epochs],
+                             "seconds": 0.1},
             "batch_size": batch_size, "eval_batch_size": eval_batch,
             "epochs": epochs}
 """

@@ -49,19 +49,45 @@ class TrainBatches(keras.utils.PyDataset):
         self.order = self.generator.permutation(len(self.x))
 
 
+class CleanTrainingFit(keras.callbacks.Callback):
+    # The whole training set evaluated in inference mode (no augmentation, batch
+    # normalisation's moving statistics) after the epochs listed (1-based): how well
+    # the weights of that moment fit it, which fit's running average cannot say.
+    def __init__(self, x, y, eval_batch, epochs):
+        super().__init__()
+        self.x, self.y, self.eval_batch = x, y, eval_batch
+        self.found = {"epochs": [], "train_loss": [], "train_accuracy": [],
+                      "seconds": 0.0}
+        self.epochs = set(epochs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 not in self.epochs:
+            return
+        start = time.perf_counter()
+        loss, accuracy = self.model.evaluate(self.x, self.y, batch_size=self.eval_batch,
+                                             verbose=0)
+        self.found["epochs"].append(epoch + 1)
+        self.found["train_loss"].append(float(loss))
+        self.found["train_accuracy"].append(float(accuracy))
+        self.found["seconds"] += time.perf_counter() - start
+
+
 def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
-                   hardware, verbose=0):
+                   hardware, verbose=0, clean_epochs=()):
     """Fit on shuffled whole batches, validating on `test` after every epoch, then
-    evaluate on both sets in inference mode; return what the record keeps."""
+    evaluate on both sets in inference mode; return what the record keeps. The
+    training set is also evaluated in inference mode after each epoch of
+    `clean_epochs` (1-based), outside the epoch times."""
     (x_train, y_train), (x_test, y_test) = train, test
     check_compiled(model, hardware)
     timer = EpochTimer()
     guard = StopBeforeDeadline(deadline_from_environment(), epochs)
+    during = CleanTrainingFit(x_train, y_train, eval_batch, clean_epochs)
     batches = TrainBatches(x_train, y_train, batch_size, seed)
     start = time.perf_counter()
     history = model.fit(batches, epochs=epochs, validation_data=(x_test, y_test),
-                        validation_batch_size=eval_batch, callbacks=[timer, guard],
-                        verbose=verbose)
+                        validation_batch_size=eval_batch,
+                        callbacks=[timer, guard, during], verbose=verbose)
     fit_seconds = time.perf_counter() - start
     if guard.missed:
         raise DeadlineMissed(guard.missed)
@@ -84,6 +110,7 @@ def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
         "steady_epoch_seconds": steady,
         "images_per_second": len(batches) * batch_size / steady,
         "clean": clean, "clean_eval_seconds": time.perf_counter() - start,
+        "clean_during": during.found,
         "steps_per_epoch": len(batches), "batch_size": batch_size,
         "steps_per_execution": int(getattr(model, "steps_per_execution", 1) or 1),
         "eval_batch_size": eval_batch, "epochs": epochs,
