@@ -25,7 +25,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The tests that start no kernel, browser or training: what `make check` runs.
 FAST_TESTS := tests/test_hygiene.py tests/test_loader.py tests/test_snippets.py \
-              tests/test_runs.py \
+              tests/test_runs.py tests/test_run_sizes.py \
               tests/test_tools.py tests/test_jpeg_effect.py
 
 book: $(INSTALLED)

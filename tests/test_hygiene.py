@@ -8,6 +8,7 @@ backend-specific code, and the title, links and data loader that every chapter s
 
 import re
 
+import check_prose_numbers
 import nbformat
 import pytest
 
@@ -217,8 +218,12 @@ def test_snippet_lines_fit():
 
 
 def test_shared_cells_say_where_to_edit_them():
+    """The first line says where to edit a shared cell; plumbing has Colab's title
+    above it, so that Colab shows the cell folded."""
     for snippet in sorted(stamp_notebooks.SNIPPETS.glob("*.py")):
-        first = snippet.read_text().splitlines()[0]
+        lines = snippet.read_text().splitlines()
+        titled = lines[0].startswith(stamp_notebooks.COLAB_TITLE)
+        first = lines[1] if titled else lines[0]
         assert first == (
             f"# Shared cell: edit tools/snippets/{snippet.name} and run "
             "tools/stamp_notebooks.py."
@@ -281,3 +286,25 @@ def test_a_quick_page_says_so(path):
         output_text(output) for cell in code_cells(notebook) for output in cell.outputs
     )
     assert "quick run" in printed.lower(), "the page never says it shows a quick run"
+
+
+def test_every_number_in_the_prose_was_printed():
+    """Every number in a chapter's prose is one that a cell of the chapter printed or
+    its code sets, or is named with its source in tools/prose_numbers.json (a paper's
+    figure, the data set, a figure's label): tools/check_prose_numbers.py finds none
+    left. Every exemption is still used by its chapter's prose."""
+    import json
+
+    exempt = json.loads(check_prose_numbers.EXEMPT_FILE.read_text())
+    found = {}
+    for path in notebook_paths():
+        found.update({path.name: check_prose_numbers.findings(path, exempt)})
+        prose = "\n".join(
+            cell.source
+            for cell in read_notebook(path).cells
+            if cell.cell_type == "markdown"
+        )
+        used = set(check_prose_numbers.numbers_in(prose))
+        stale = set(exempt.get(path.name, {})) - {n.rstrip(",") for n in used}
+        assert not stale, f"{path.name}: exemptions no longer in the prose: {stale}"
+    assert not any(found.values()), {name: f for name, f in found.items() if f}

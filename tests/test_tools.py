@@ -8,6 +8,7 @@ site gives figures. None starts a kernel (tests/test_runner.py runs the notebook
 runner).
 """
 
+import check_prose_numbers
 import nbformat
 import pytest
 from docutils import nodes
@@ -213,3 +214,30 @@ def test_the_lower_environment_pins_requirements_lower_bounds():
     install = (book_layout.SNIPPETS / "install.py").read_text()
     minimum = install.split("KERAS_MINIMUM = (")[1].split(")")[0]
     assert Version(minimum.replace(", ", ".")) == Version(bounds["keras"])
+
+
+def test_the_prose_checker_finds_a_number_no_cell_printed(tmp_path):
+    """A number that matches a printed value at the prose's precision (or as a
+    percentage of a printed fraction) passes; one that matches nothing is listed, unless
+    the exemptions name it; numbers in math, code spans and names are not read."""
+    notebook = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("print(accuracy)")
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="0.7125 3.78e-01")
+    ]
+    notebook.cells = [
+        code,
+        nbformat.v4.new_markdown_cell(
+            "Accuracy 71.3 % (or 71.2 %), gradient 0.378, ResNet-56 and $2 + 40$; "
+            "`77` apart, 12.5 % were stale and 0.379 too; He et al. saw 6.97 %."
+        ),
+    ]
+    path = tmp_path / "09_example.ipynb"
+    nbformat.write(notebook, path)
+    found = check_prose_numbers.findings(path, {})
+    assert [number for _, number in found] == ["12.5", "0.379", "6.97"]
+    exempt = {path.name: {"6.97": "He et al.'s ResNet-56 (cited)"}}
+    assert [n for _, n in check_prose_numbers.findings(path, exempt)] == [
+        "12.5",
+        "0.379",
+    ]

@@ -19,7 +19,10 @@ JAX backend (the backend of the GPU runs):
 - chapter 6's records are the same with several steps per compiled call as with
   one, and its kept weights load back into a network that predicts as it did;
 - a results file made with another backend or precision is not topped up with runs
-  of this machine.
+  of this machine;
+- in a stand-in Colab (a `google.colab` whose `drive.mount` makes a folder), a reader
+  run that keeps its results in Drive, cut off after one training, resumes from the
+  file in Drive in a new run of the notebook and trains only what is missing.
 """
 
 import json
@@ -27,6 +30,7 @@ import os
 import subprocess
 import sys
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -87,12 +91,12 @@ PROBE_START = (
 )
 
 
-def probe(path, workdir, body) -> str:
+def probe(path, workdir, body, **extra) -> str:
     result = subprocess.run(
         [sys.executable, "-c", PROBE_START + body, str(path), str(workdir)],
         capture_output=True,
         text=True,
-        env=jax_environment(),
+        env=jax_environment(**extra),
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     return result.stdout
@@ -405,3 +409,84 @@ def test_every_model_compiles_and_a_quick_page_judges_nothing(path, tmp_path):
         if not any(QUICK_LABEL in title for title in titles)
     ]
     assert not unlabelled, f"figures without the quick-run label: {unlabelled}"
+
+
+# A stand-in for Colab's google.colab.drive (google stays a namespace package, so
+# google.protobuf still imports): mount() makes the folder that Colab's would.
+STAND_IN_DRIVE = """
+import os
+
+
+def mount(mountpoint, force_remount=False):
+    os.makedirs(os.path.join(mountpoint, "MyDrive"), exist_ok=True)
+    print("Mounted at", mountpoint)
+"""
+# Probe code: the rest of a first run with a stand-in for training, cut off after one
+# training (a disconnect); then a second run of the whole notebook in a new namespace
+# (after reconnecting), which finds the file in Drive and trains the rest.
+RESUME_FROM_DRIVE = f"""
+import os
+def go_on(space):
+    exec({FAKE_FIT!r}, space)
+    space['fit_and_record'] = space['fake_fit_and_record']
+    return run_cells.execute(notebook, workdir, namespace=space,
+                             start_at_tag={TRAIN_TAG!r})
+os.environ['TRAIN_MAX_RUNS'] = '1'
+space = go_on(space)
+first = ''.join(output for _, _, output in space['_outputs'])
+del os.environ['TRAIN_MAX_RUNS']
+again = go_on(run_cells.execute(notebook, workdir, stop_before_tag={TRAIN_TAG!r}))
+second = ''.join(output for _, _, output in again['_outputs'])
+print('DRIVE', json.dumps({{'first': first, 'second': second,
+                           'folder': again['RESULTS_DIR'],
+                           'plan': [spec['key'] for spec in again['PLAN']],
+                           'shown': len(again['runs']),
+                           'stopped': again.get('_runs_incomplete')}}))
+"""
+
+
+@pytest.mark.parametrize("path", TRAINING_NOTEBOOKS, ids=lambda p: p.name)
+def test_a_reader_run_in_colab_resumes_from_drive(path, tmp_path):
+    standin = tmp_path / "standin" / "google" / "colab"
+    standin.mkdir(parents=True)
+    (standin / "__init__.py").write_text("")
+    (standin / "drive.py").write_text(STAND_IN_DRIVE)
+    notebook = nbformat.read(path, as_version=4)
+    form = [
+        cell for cell in notebook.cells if "RESULTS_IN_DRIVE = False" in cell.source
+    ]
+    assert len(form) == 1 and form[0].metadata.get("cellView") == "form"
+    form[0].source = form[0].source.replace(
+        "RESULTS_IN_DRIVE = False", "RESULTS_IN_DRIVE = True"
+    )
+    copy = tmp_path / path.name
+    nbformat.write(notebook, copy)
+    workdir, drive = tmp_path / "run", tmp_path / "drive"
+    workdir.mkdir()
+    stdout = probe(
+        copy,
+        workdir,
+        RESUME_FROM_DRIVE,
+        PYTHONPATH=f"{TOOLS}{os.pathsep}{tmp_path / 'standin'}",
+        DRIVE_MOUNT=str(drive),
+        RUN_SIZE="reader",
+    )
+    found = json.loads(
+        next(line[6:] for line in stdout.splitlines() if line.startswith("DRIVE "))
+    )
+    folder = drive / "MyDrive" / "residual-networks-book"
+    assert found["folder"] == str(folder)
+    assert f"Mounted at {drive}" in found["first"]
+    plan = found["plan"]
+    assert f"0 of {len(plan)} runs found" in found["first"], found["first"][-2000:]
+    assert f"1 of {len(plan)} runs found in {folder}" in found["second"], found[
+        "second"
+    ][-2000:]
+    assert f"{len(plan) - 1} to train" in found["second"]
+    assert not found["stopped"] and found["shown"] == len(plan)
+    files = [path.name for path in folder.iterdir()]
+    records = json.loads(
+        (folder / next(n for n in files if n.endswith(".json"))).read_text()
+    )
+    assert [record["key"] for record in records] == plan
+    assert not list(workdir.glob("*.json")), "a results file outside Drive"

@@ -9,7 +9,9 @@ it turns a re-run into a noisy diff. `canonical()` keeps only what the book uses
   the website's highlighting reads), Colab's `colab` and `accelerator` (the runtime a
   chapter asks for on opening), and `book`, where tools/run_notebook.py records where
   the stored outputs come from (see PROVENANCE_KEYS);
-- cell metadata: `tags` only, and only where there are tags.
+- cell metadata: `tags` only, and only where there are tags, and Colab's `cellView`
+  ("form": Colab shows a cell whose first line is `# @title` as that title, its code
+  folded).
 
 tools/run_notebook.py and tools/stamp_notebooks.py write notebooks in this form, and
 tests/test_hygiene.py checks every committed notebook is in it.
@@ -19,7 +21,7 @@ import copy
 
 NOTEBOOK_KEYS = ("kernelspec", "language_info", "colab", "accelerator", "book")
 LANGUAGE_INFO_KEYS = ("name", "pygments_lexer")
-CELL_KEYS = ("tags",)
+CELL_KEYS = ("tags", "cellView")
 
 # metadata.book.outputs: where a notebook's stored outputs come from.
 PROVENANCE_KEYS = {

@@ -35,7 +35,11 @@ TAGS = {
     "runs": ["hide-input"],
     "stats": ["hide-input"],
     "cost": ["hide-input"],
+    "results_folder": ["hide-input"],
 }
+# A snippet whose first line is Colab's `# @title` is plumbing: Colab shows its cell
+# folded to that title (cellView "form"), and a click opens it.
+COLAB_TITLE = "# @title "
 
 
 def links_line(notebook_name: str) -> str:
@@ -87,6 +91,13 @@ def stamp(notebook, notebook_name: str) -> list[str]:
         if cell.source != snippet_source(name):
             cell.source = snippet_source(name)
             changes.append(f"{name} cell")
+        folded = cell.source.startswith(COLAB_TITLE)
+        if folded and cell.metadata.get("cellView") != "form":
+            cell.metadata["cellView"] = "form"
+            changes.append(f"{name} cell folded in Colab")
+        elif not folded and "cellView" in cell.metadata:
+            del cell.metadata["cellView"]
+            changes.append(f"{name} cell unfolded in Colab")
         tags = cell.metadata.setdefault("tags", [])
         for tag in TAGS.get(name, []):
             if tag not in tags:

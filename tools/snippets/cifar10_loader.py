@@ -1,3 +1,4 @@
+# @title The CIFAR-10 loader
 # Shared cell: edit tools/snippets/cifar10_loader.py and run tools/stamp_notebooks.py.
 # CIFAR-10 loader. With internet (Colab, most laptops) this is just
 # keras.datasets.cifar10.load_data(). Offline, set the environment variable

@@ -1,3 +1,4 @@
+# @title FLOPs from the layers, and GPU peaks
 # Shared cell: edit tools/snippets/cost.py and run tools/stamp_notebooks.py.
 # FLOPs counted from a model's layers, and the spec-sheet peaks to set them against.
 import re
@@ -64,3 +65,29 @@ def cautious_rate(hardware):
         return 4e10
     peak, _ = peak_tflops(hardware["name"])
     return 0.05 * peak * 1e12 if peak else 1e12
+
+
+# The utilisation assumed before anything has been measured on a GPU: a fraction of
+# its spec-sheet peak that a 30-layer ResNet in mixed precision can plausibly reach.
+ASSUMED_UTILISATION = 0.2
+
+
+def print_plan_cost(plan, hardware, done=()):
+    # What the trainings of `plan` not in `done` (keys) will cost: counted FLOPs, and
+    # minutes on this GPU at ASSUMED_UTILISATION of its peak. The first training
+    # corrects the estimate from its measured speed.
+    left = [spec for spec in plan if spec["key"] not in set(done)]
+    flops = sum(spec["flops"] for spec in left)
+    print(f"to train: {len(left)} of {len(plan)} trainings, {flops / 1e15:.3g} PFLOP")
+    peak, number_format = (peak_tflops(hardware["name"]) if hardware["accelerator"]
+                           else (None, None))
+    if peak:
+        minutes = flops / (ASSUMED_UTILISATION * peak * 1e12) / 60
+        print(f"on {hardware['name']}, at an assumed {ASSUMED_UTILISATION:.0%} of its "
+              f"{peak} TFLOP/s {number_format} peak: about {minutes:.0f} minutes, "
+              "compiling apart (corrected after the first epoch, from its speed)")
+    elif hardware["accelerator"]:
+        print(f"{hardware['name']}: no known peak, so no estimate before the first "
+              "epoch's measured speed")
+    else:
+        print("no GPU: no estimate (a CPU trains only the quick run in minutes)")

@@ -1,3 +1,4 @@
+# @title What this notebook runs on
 # Shared cell: edit tools/snippets/device.py and run tools/stamp_notebooks.py.
 # What this notebook runs on. Keras lists devices but not their model, so a GPU's
 # name comes from nvidia-smi; the PyTorch backend of Keras 3.15 lists no devices.

@@ -1,3 +1,4 @@
+# @title Block diagrams (drawing code)
 # Shared cell: edit tools/snippets/diagram.py and run tools/stamp_notebooks.py.
 # Block diagrams drawn with matplotlib alone: the main path top to bottom, the
 # shortcut (if any) down the right, joined at the addition.

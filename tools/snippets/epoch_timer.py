@@ -1,3 +1,4 @@
+# @title The epoch timer
 # Shared cell: edit tools/snippets/epoch_timer.py and run tools/stamp_notebooks.py.
 import time
 

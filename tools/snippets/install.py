@@ -1,3 +1,4 @@
+# @title Install what is missing
 # Shared cell: edit tools/snippets/install.py and run tools/stamp_notebooks.py.
 # Install what this notebook imports, only where it is missing or too old: Colab and
 # the book's own environment (requirements.txt) have it all, so this usually does

@@ -1,3 +1,4 @@
+# @title Precision for this GPU
 # Shared cell: edit tools/snippets/precision.py and run tools/stamp_notebooks.py.
 FLOAT16_ONLY_GPUS = ("T4", "V100", "P100", "K80")  # no fast bfloat16 units
 

@@ -1,3 +1,4 @@
+# @title Plumbing: results file, resuming, deadlines
 # Shared cell: edit tools/snippets/runs.py and run tools/stamp_notebooks.py.
 # The plumbing of a chapter that trains: batches of one shape, what a record says of
 # the machine and the data, and a results file that a cut-off run resumes from.
@@ -72,6 +73,36 @@ class CleanTrainingFit(keras.callbacks.Callback):
         self.found["seconds"] += time.perf_counter() - start
 
 
+# What train_missing is about to train: this training's spec and the FLOPs of the
+# trainings left (this one included), for the forecast after the first measured epoch.
+FORECAST = {"spec": None, "flops_left": 0.0, "said": False}
+
+
+class Forecast(keras.callbacks.Callback):
+    # Once per process, after the second epoch of its first training (the first epoch
+    # also compiles), the time left at the speed just measured.
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.began = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        spec = FORECAST["spec"]
+        if (FORECAST["said"] or spec is None or not spec.get("flops")
+                or epoch != min(1, self.epochs - 1)):
+            return
+        FORECAST["said"] = True
+        seconds = time.perf_counter() - self.began
+        rate = spec["flops"] / self.epochs / seconds  # FLOP/s, validation included
+        print(f"measured: epoch {epoch + 1} took {seconds:.1f} s, {rate / 1e12:.3g} "
+              f"TFLOP/s; at that speed this training ends in about "
+              f"{(self.epochs - epoch - 1) * seconds / 60:.1f} min, and the "
+              f"{FORECAST['count']} still to train (this one included) about "
+              f"{FORECAST['flops_left'] / rate / 60:.0f} min, compiling apart")
+
+
 def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
                    hardware, verbose=0, clean_epochs=()):
     """Fit on shuffled whole batches, validating on `test` after every epoch, then
@@ -87,7 +118,8 @@ def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
     start = time.perf_counter()
     history = model.fit(batches, epochs=epochs, validation_data=(x_test, y_test),
                         validation_batch_size=eval_batch,
-                        callbacks=[timer, guard, during], verbose=verbose)
+                        callbacks=[timer, guard, Forecast(epochs), during],
+                        verbose=verbose)
     fit_seconds = time.perf_counter() - start
     if guard.missed:
         raise DeadlineMissed(guard.missed)
@@ -356,6 +388,10 @@ def train_missing(plan, train_one, results, experiment, machine, may_train=True,
                 and record["machine"]["device"] == machine["device"]
                 and record["spec"].get("flops")]
 
+    def records_now():
+        return {record["key"] for record in results.read()
+                if record["experiment"] == experiment}
+
     def fits(spec):
         left = deadline - time.time()
         needed = estimate_seconds(spec, measured(), first_rate, first_compile,
@@ -371,6 +407,9 @@ def train_missing(plan, train_one, results, experiment, machine, may_train=True,
         if spec is None:
             break
         began = time.time()
+        left = [other for other in missing if other["key"] not in records_now()]
+        FORECAST.update(spec=spec, count=len(left),
+                        flops_left=sum(other.get("flops", 0) for other in left))
         try:
             record = train_one(spec)
         except DeadlineMissed as missed:

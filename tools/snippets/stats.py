@@ -1,3 +1,4 @@
+# @title Statistics for a few seeds
 # Shared cell: edit tools/snippets/stats.py and run tools/stamp_notebooks.py.
 # Small statistics for few seeds, with numpy and the standard library only: the
 # interval of a difference (Welch), of a straight-line trend, the power of the test,
