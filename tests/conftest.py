@@ -73,13 +73,17 @@ def trains(path) -> bool:
 
 def pytest_collection_modifyitems(session, config, items):
     """Start the slowest tests first, so that two workers finish close together:
-    the nbval runs of chapters that train, then the training tests, then the other
-    nbval runs, then everything else (each group in its own order)."""
+    the notebook runs (nbval, and the lower-bound pass) of chapters that train, then
+    the training tests, then the other notebook runs, then everything else (each
+    group in its own order)."""
     slow = {path.name for path in notebook_paths() if trains(path)}
 
     def rank(item):
         name = item.nodeid
-        if "test_notebooks.py::test_notebook_reproduces" in name:
+        if any(
+            f"test_notebooks.py::{test}" in name
+            for test in ("test_notebook_reproduces", "test_notebook_runs_on_the_lower")
+        ):
             return 0 if any(notebook in name for notebook in slow) else 2
         return 1 if "test_training.py" in name else 3
 
