@@ -203,3 +203,60 @@ def test_the_install_cells_minimum_is_the_requirements_lower_bound():
         tuple(int(part) for part in bound.group(1).split("."))
         == (space["KERAS_MINIMUM"])
     )
+
+
+@pytest.fixture()
+def book_results(stats):
+    import json
+
+    space = {"np": np, "math": math, "json": json, **stats}
+    exec((SNIPPETS / "book_results.py").read_text(), space)
+    return space
+
+
+def test_the_books_results_are_fetched_or_one_line_says_why(
+    book_results, tmp_path, capsys
+):
+    """The book's file is read from BOOK_RESULTS_URL (here a folder on disk) and only
+    records with the same settings are kept; a missing file, an unreadable one or no
+    network gives one line and no traceback."""
+    import json
+
+    records = [
+        {"key": "a", "experiment": {"settings": {"epochs": 20}}},
+        {"key": "b", "experiment": {"settings": {"epochs": 2}}},
+    ]
+    (tmp_path / "published.json").write_text(json.dumps(records))
+    (tmp_path / "broken.json").write_text("{not json")
+    book_results["BOOK_RESULTS_URL"] = tmp_path.as_uri() + "/"
+    fetch = book_results["fetch_book_results"]
+    assert [r["key"] for r in fetch("published.json", {"epochs": 20})] == ["a"]
+    assert capsys.readouterr().out == ""
+    for name in ("missing.json", "broken.json"):
+        assert fetch(name, {"epochs": 20}) == []
+        printed = capsys.readouterr().out
+        assert printed.count("\n") == 1 and "could not be fetched" in printed, printed
+    assert fetch("published.json", {"epochs": 30}) == []
+    assert capsys.readouterr().out.count("\n") == 1
+    book_results["BOOK_RESULTS_URL"] = "http://127.0.0.1:9/results/"  # nothing listens
+    assert fetch("published.json", {"epochs": 20}, timeout=2) == []
+    assert "could not be fetched (URLError" in capsys.readouterr().out
+
+
+def test_a_prediction_interval_for_one_more_run(book_results):
+    interval = book_results["prediction_interval"]
+    low, high = interval([0.80, 0.82, 0.81, 0.79, 0.83])
+    half = 2.776 * np.std([0.80, 0.82, 0.81, 0.79, 0.83], ddof=1) * math.sqrt(1.2)
+    assert (low, high) == pytest.approx((0.81 - half, 0.81 + half), abs=1e-3)
+    assert interval([0.8]) is None
+
+
+def test_the_books_results_address_is_the_repository_of_config():
+    from book_layout import branch, repository_slug
+
+    source = (SNIPPETS / "book_results.py").read_text()
+    address = "".join(re.findall(r'"(https://raw[^"]*|[^"]*results/)"', source))
+    assert address == (
+        f"https://raw.githubusercontent.com/{repository_slug()}/{branch()}"
+        "/notebooks/results/"
+    )

@@ -22,7 +22,8 @@ JAX backend (the backend of the GPU runs):
   of this machine;
 - in a stand-in Colab (a `google.colab` whose `drive.mount` makes a folder), a reader
   run that keeps its results in Drive, cut off after one training, resumes from the
-  file in Drive in a new run of the notebook and trains only what is missing.
+  file in Drive in a new run of the notebook and trains only what is missing, and
+  sets its runs beside a stand-in for the book's published results file.
 """
 
 import json
@@ -437,7 +438,24 @@ first = ''.join(output for _, _, output in space['_outputs'])
 del os.environ['TRAIN_MAX_RUNS']
 again = go_on(run_cells.execute(notebook, workdir, stop_before_tag={TRAIN_TAG!r}))
 second = ''.join(output for _, _, output in again['_outputs'])
+# The comparison with the book's file, as a full run would make it, with the file in
+# Drive standing in for the book's published one.
+import contextlib, io
+again['QUICK_RUN'] = False
+book = Path(workdir, 'book')
+book.mkdir()
+published = json.loads(Path(again['RESULTS_DIR'], again['RESULTS_FILE']).read_text())
+for record in published:  # the book's runs: same settings, other trainings
+    record['started'] += 1
+(book / again['RESULTS_FILE']).write_text(json.dumps(published))
+again['BOOK_RESULTS_URL'] = book.as_uri() + '/'
+compare = next(cell['source'] for cell in run_cells.code_cells(notebook)
+               if 'trained_now = any(' in cell['source'])
+printed = io.StringIO()
+with contextlib.redirect_stdout(printed):
+    exec(compare, again)
 print('DRIVE', json.dumps({{'first': first, 'second': second,
+                           'compared': printed.getvalue(),
                            'folder': again['RESULTS_DIR'],
                            'plan': [spec['key'] for spec in again['PLAN']],
                            'shown': len(again['runs']),
@@ -490,3 +508,9 @@ def test_a_reader_run_in_colab_resumes_from_drive(path, tmp_path):
     )
     assert [record["key"] for record in records] == plan
     assert not list(workdir.glob("*.json")), "a results file outside Drive"
+    # Set beside a book's file (here the same runs, as other trainings): a table row
+    # per network of the reader run, trained in either session, and the data each read.
+    compared = found["compared"].splitlines()
+    assert "book, one more run" in compared[0], found["compared"]
+    assert len(compared) == 2 + len(plan)  # one row per network of the reader run
+    assert compared[-1].startswith("data: yours")

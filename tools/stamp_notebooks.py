@@ -36,6 +36,7 @@ TAGS = {
     "stats": ["hide-input"],
     "cost": ["hide-input"],
     "results_folder": ["hide-input"],
+    "book_results": ["hide-input"],
 }
 # A snippet whose first line is Colab's `# @title` is plumbing: Colab shows its cell
 # folded to that title (cellView "form"), and a click opens it.
