@@ -12,6 +12,7 @@ any training, counted from the same FLOPs as the plan.
 import contextlib
 import io
 import logging
+import math
 import os
 
 import nbformat
@@ -38,7 +39,7 @@ def cell_starting(notebook, start):
 def plan_of(path, environment, hardware=T4):
     """(namespace, printed text) after the chapter's form, settings and plan cells."""
     notebook = nbformat.read(path, as_version=4)
-    space = {"os": os, "logging": logging, "math": __import__("math")}
+    space = {"os": os, "logging": logging, "math": math}
     exec(cell_starting(notebook, "# @title Run settings"), space)
     exec((SNIPPETS / "cost.py").read_text(), space)
     space.update(

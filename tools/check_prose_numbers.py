@@ -8,7 +8,8 @@ The book's rule: a number in the prose is one that a cell of the same notebook p
 (or a setting its code states, such as 20 epochs), or a figure of a paper, cited as
 such. This script reads each notebook's markdown cells and looks every number up:
 
-- in the notebook's stored outputs (stream text and text/plain), where a printed value
+- in the notebook's stored outputs (stream text, text/plain, and text/html with its
+  tags stripped, where Keras summaries are), where a printed value
   matches at the prose's precision (44.3 matches 44.30 and 44.31; a fraction printed as
   0.443 matches 44.3 %);
 - in the source of its code cells (settings and constants);

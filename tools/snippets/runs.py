@@ -75,18 +75,15 @@ class CleanTrainingFit(keras.callbacks.Callback):
 
 # What train_missing is about to train: this training's spec and the FLOPs of the
 # trainings left (this one included), for the forecast after the first measured epoch.
-FORECAST = {"spec": None, "flops_left": 0.0, "said": False}
+FORECAST = {"spec": None, "count": 0, "flops_left": 0.0, "said": False}
 
 
 class Forecast(keras.callbacks.Callback):
     # Once per process, after the second epoch of its first training (the first epoch
-    # also compiles), the time left at the speed just measured.
-    def __init__(self, epochs):
+    # also compiles), the time left at the speed just measured by `timer`.
+    def __init__(self, timer, epochs):
         super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.began = time.perf_counter()
+        self.timer, self.epochs = timer, epochs
 
     def on_epoch_end(self, epoch, logs=None):
         spec = FORECAST["spec"]
@@ -94,7 +91,7 @@ class Forecast(keras.callbacks.Callback):
                 or epoch != min(1, self.epochs - 1)):
             return
         FORECAST["said"] = True
-        seconds = time.perf_counter() - self.began
+        seconds = self.timer.seconds[-1]
         rate = spec["flops"] / self.epochs / seconds  # FLOP/s, validation included
         print(f"measured: epoch {epoch + 1} took {seconds:.1f} s, {rate / 1e12:.3g} "
               f"TFLOP/s; at that speed this training ends in about "
@@ -118,7 +115,7 @@ def fit_and_record(model, train, test, batch_size, epochs, seed, eval_batch,
     start = time.perf_counter()
     history = model.fit(batches, epochs=epochs, validation_data=(x_test, y_test),
                         validation_batch_size=eval_batch,
-                        callbacks=[timer, guard, Forecast(epochs), during],
+                        callbacks=[timer, guard, Forecast(timer, epochs), during],
                         verbose=verbose)
     fit_seconds = time.perf_counter() - start
     if guard.missed:
@@ -407,7 +404,8 @@ def train_missing(plan, train_one, results, experiment, machine, may_train=True,
         if spec is None:
             break
         began = time.time()
-        left = [other for other in missing if other["key"] not in records_now()]
+        done = records_now()
+        left = [other for other in missing if other["key"] not in done]
         FORECAST.update(spec=spec, count=len(left),
                         flops_left=sum(other.get("flops", 0) for other in left))
         try:
