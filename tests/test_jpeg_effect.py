@@ -2,7 +2,7 @@
 
 tools/jpeg_effect.py --measure trains a small network on the JPEG copy of CIFAR-10 and
 scores it on the 1,017 official test images of the exact subset and on their JPEG
-twins; the committed result is tools/jpeg_effect.json and book/setup.md states it
+twins; the committed result is tools/jpeg_effect.json and book/numbers.md states it
 between two markers. These tests start no training: they check the paired statistics
 on cases worked by hand, that the committed result is consistent with itself and with
 the data it names, and that the page says what the result says.
@@ -69,5 +69,5 @@ def test_pixel_difference_is_that_of_the_data(result):
 def test_page_states_the_committed_result(result):
     text = jpeg_effect.PAGE.read_text()
     assert jpeg_effect.updated(text, jpeg_effect.paragraph(result)) == text, (
-        "book/setup.md is out of date: run python tools/jpeg_effect.py"
+        "book/numbers.md is out of date: run python tools/jpeg_effect.py"
     )

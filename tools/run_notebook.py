@@ -22,7 +22,7 @@ The executed notebook is stored in the form of tools/notebook_form.py, with a re
 of where its outputs come from in metadata.book.outputs (settings, backend, Keras
 version, hardware, data, wall time, date): the runner asks the kernel once the last
 cell has run, in a cell of its own that is not stored. tools/provenance.py turns
-these records into the tables of README.md and book/setup.md.
+these records into the tables of README.md and book/numbers.md.
 
 The environment decides the run: leave QUICK_RUN unset for the full settings that
 the published outputs come from, and set CIFAR10_DIR to a local copy of CIFAR-10
