@@ -308,3 +308,77 @@ def test_every_number_in_the_prose_was_printed():
         stale = set(exempt.get(path.name, {})) - {n.rstrip(",") for n in used}
         assert not stale, f"{path.name}: exemptions no longer in the prose: {stale}"
     assert not any(found.values()), {name: f for name, f in found.items() if f}
+
+
+# What Colab shows of a cell when a notebook opens: a markdown cell's lines, a code
+# cell's lines (a form cell folds to its title and one line per field), and its stored
+# outputs (a figure as FIGURE_LINES). About three laptop screens of 45 lines each.
+FIRST_SCREENFULS = 130
+FIGURE_LINES = 15
+
+
+def colab_lines(cell) -> int:
+    if cell.cell_type == "markdown":
+        return len(cell.source.splitlines())
+    if cell.metadata.get("cellView") == "form":
+        shown = 1 + cell.source.count("# @param")
+    else:
+        shown = len(cell.source.splitlines())
+    for output in cell.get("outputs", []):
+        if "image/png" in output.get("data", {}):
+            shown += FIGURE_LINES
+        else:
+            shown += len(output_text(output).splitlines())
+    return shown
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in NOTEBOOKS if "# @title Run settings" in p.read_text()],
+    ids=lambda p: p.name,
+)
+def test_the_first_network_is_within_the_first_screenfuls(path):
+    """A chapter with a run form (a GPU chapter) shows its first network within about
+    three screens in Colab: the shared plumbing is folded and comes after it."""
+    notebook = read_notebook(path)
+    first = next(
+        number
+        for number, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and "keras.Input(" in cell.source
+    )
+    shown = sum(colab_lines(cell) for cell in notebook.cells[:first])
+    assert shown <= FIRST_SCREENFULS, f"{shown} lines before the first network"
+    snippets = [
+        cell
+        for cell in notebook.cells[:first]
+        if any(tag.startswith("snippet:") for tag in tags(cell))
+    ]
+    assert all(cell.metadata.get("cellView") == "form" for cell in snippets)
+    assert not any("snippet:runs" in tags(cell) for cell in notebook.cells[:first])
+
+
+# Prose budgets, in words of markdown (code blocks left out): a chapter that grows past
+# its budget is telling more than its lesson, and what it adds belongs elsewhere
+# (how the numbers are made is on book/numbers.md, once).
+WORD_BUDGETS = {
+    "notebooks/05_resnet30_vs_plainnet.ipynb": 4300,
+    "book/setup.md": 1000,
+}
+
+
+def prose_words(path) -> int:
+    if path.suffix == ".ipynb":
+        text = "\n".join(
+            cell.source
+            for cell in read_notebook(path).cells
+            if cell.cell_type == "markdown"
+        )
+    else:
+        text = path.read_text()
+    return len(re.sub(r"```.*?```", "", text, flags=re.DOTALL).split())
+
+
+@pytest.mark.parametrize("name", WORD_BUDGETS)
+def test_prose_within_its_budget(name):
+    words = prose_words(ROOT / name)
+    assert words <= WORD_BUDGETS[name], f"{name}: {words} words of prose"

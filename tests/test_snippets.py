@@ -260,3 +260,31 @@ def test_the_books_results_address_is_the_repository_of_config():
         f"https://raw.githubusercontent.com/{repository_slug()}/{branch()}"
         "/notebooks/results/"
     )
+
+
+def test_your_runs_are_drawn_over_the_books_band(book_results):
+    """One panel per network; an epoch of yours counts as outside when it leaves the
+    book's per-epoch prediction interval, and a network with one book run has none."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    book_results["plt"] = plt
+
+    def run(values, seed=1):
+        return {"seed": seed, "history": {"val_accuracy": values}}
+
+    theirs = [run([0.50, 0.60, 0.70]), run([0.52, 0.61, 0.71]), run([0.48, 0.59, 0.69])]
+    yours = [run([0.50, 0.90, 0.70])]  # epoch 2 far above the book's runs
+    figure, outside = book_results["draw_beside_book"](
+        [("deep", yours, theirs), ("alone", yours, theirs[:1])],
+        "val_accuracy",
+        "validation accuracy (%)",
+    )
+    assert outside == {"deep": 1, "alone": None}
+    shown = [axis for axis in figure.axes if axis.get_visible()]
+    assert [axis.get_title() for axis in shown] == ["deep", "alone"]
+    assert len(shown[0].lines) == 4 and len(shown[0].collections) == 1
+    assert len(shown[1].collections) == 0
+    plt.close(figure)

@@ -445,9 +445,15 @@ again['QUICK_RUN'] = False
 book = Path(workdir, 'book')
 book.mkdir()
 published = json.loads(Path(again['RESULTS_DIR'], again['RESULTS_FILE']).read_text())
+import copy
+others = copy.deepcopy(published)
 for record in published:  # the book's runs: same settings, other trainings
     record['started'] += 1
-(book / again['RESULTS_FILE']).write_text(json.dumps(published))
+for record in others:  # and a second seed's worth, a little worse
+    record['started'] += 2
+    record['history']['val_accuracy'] = [
+        0.9 * value for value in record['history']['val_accuracy']]
+(book / again['RESULTS_FILE']).write_text(json.dumps(published + others))
 again['BOOK_RESULTS_URL'] = book.as_uri() + '/'
 compare = next(cell['source'] for cell in run_cells.code_cells(notebook)
                if 'trained_now = any(' in cell['source'])
@@ -456,6 +462,9 @@ with contextlib.redirect_stdout(printed):
     exec(compare, again)
 print('DRIVE', json.dumps({{'first': first, 'second': second,
                            'compared': printed.getvalue(),
+                           'panels': [axis.get_title() for axis
+                                      in again['beside_figure'].axes
+                                      if axis.get_visible()],
                            'folder': again['RESULTS_DIR'],
                            'plan': [spec['key'] for spec in again['PLAN']],
                            'shown': len(again['runs']),
@@ -508,9 +517,17 @@ def test_a_reader_run_in_colab_resumes_from_drive(path, tmp_path):
     )
     assert [record["key"] for record in records] == plan
     assert not list(workdir.glob("*.json")), "a results file outside Drive"
-    # Set beside a book's file (here the same runs, as other trainings): a table row
-    # per network of the reader run, trained in either session, and the data each read.
+    # Set beside a book's file (here the same runs as other trainings, and a worse copy
+    # of them as a second seed): a table row per network of the reader run, trained in
+    # either session, the data each read, a figure with a panel per network, and a line
+    # per panel counting the epochs outside the book's band (none: the band holds them).
     compared = found["compared"].splitlines()
     assert "book, one more run" in compared[0], found["compared"]
-    assert len(compared) == 2 + len(plan)  # one row per network of the reader run
-    assert compared[-1].startswith("data: yours")
+    data_line = next(
+        number for number, line in enumerate(compared) if line.startswith("data: yours")
+    )
+    assert data_line == 1 + len(plan)  # one row per network of the reader run
+    assert len(found["panels"]) == len(plan)
+    assert compared[data_line + 1 :] == [
+        f"{name}: 0 of your epochs outside the book's band" for name in found["panels"]
+    ], found["compared"]
