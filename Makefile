@@ -31,7 +31,7 @@ FAST_TESTS := tests/test_hygiene.py tests/test_loader.py tests/test_snippets.py 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 
-# Two test processes: one notebook run keeps well under two cores busy (chapter 5 on
+# Two test processes: one notebook run keeps well under two cores busy (chapter 6 on
 # TensorFlow, measured: 264 s of CPU time in 193 s), and much of a run is
 # single-threaded (kernel start, imports, JAX compiles, plots), so a second process
 # fills the 2-core machine. TEST_WORKERS=0 runs everything in one process.

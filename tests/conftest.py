@@ -44,12 +44,12 @@ def share_jax_compilations(config):
     """One persistent JAX compilation cache for every process of this test run.
 
     The JAX runs compile the same training steps many times: each seed's model is a
-    new Python function to JAX, chapter 6's networks train in the nbval run and again
+    new Python function to JAX, chapter 7's networks train in the nbval run and again
     in test_training.py's resume test, in other processes. With JAX's persistent
     cache (the one tools/gpu/window.sh uses on the GPU), a step whose program has
     been compiled once anywhere in the run is read back instead of compiled again.
     Every compilation is kept, however short: building a model compiles one small
-    program per weight shape, and those add up (chapter 6's quick run on JAX, measured
+    program per weight shape, and those add up (chapter 7's quick run on JAX, measured
     in one process: 59 s of CPU time with an empty cache, 38 s with a filled one).
     Only compile time changes: the programs, and so every output, are the same. The
     first process to configure (xdist's controller) makes the folder and its workers

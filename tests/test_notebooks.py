@@ -48,7 +48,7 @@ EXTRA_ENVIRONMENT = {
     "jax": {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
     # One intra-op thread: PyTorch's OpenMP threads spin while they wait, and with two
     # test processes on two cores each kernel's two threads starve the other process
-    # (chapter 2 on PyTorch, measured: 26 s alone, 199 s beside chapter 5).
+    # (chapter 2 on PyTorch, measured: 26 s alone, 199 s beside chapter 6).
     "torch": {"OMP_NUM_THREADS": "1"},
 }
 CASES = [(backend, path) for backend in BACKENDS for path in NOTEBOOKS]

@@ -1,6 +1,6 @@
 """The run sizes of the chapters that train (full, reader, quick), without training.
 
-Chapters 5 and 6 open with a settings form (RUN_SIZE, RESULTS_IN_DRIVE); the
+Chapters 6 and 7 open with a settings form (RUN_SIZE, RESULTS_IN_DRIVE); the
 environment may override it (RUN_SIZE, and QUICK_RUN=1 for CPU-sized data). These
 tests run the form, the settings cell and the plan cell of each chapter with the
 shared cost cell and stand-ins for what the plan cell reads (no Keras model is built),
@@ -20,8 +20,8 @@ import pytest
 
 from book_layout import NOTEBOOKS, SNIPPETS
 
-CHAPTER_5 = NOTEBOOKS / "05_resnet30_vs_plainnet.ipynb"
-CHAPTER_6 = NOTEBOOKS / "06_degradation_across_depth.ipynb"
+CHAPTER_6 = NOTEBOOKS / "06_resnet30_vs_plainnet.ipynb"
+CHAPTER_7 = NOTEBOOKS / "07_degradation_across_depth.ipynb"
 T4 = {"name": "Tesla T4", "class": "Tesla T4", "accelerator": True, "devices": []}
 
 
@@ -48,7 +48,7 @@ def plan_of(path, environment, hardware=T4):
         DATA={"name": "stand-in"},
         EVAL_BATCH=100,
         WEIGHT_DECAY=5e-4,
-        # Chapter 5's FLOPs per image, chapter 6's stand-in network (n blocks: n MFLOP).
+        # Chapter 6's FLOPs per image, chapter 7's stand-in network (n blocks: n MFLOP).
         FLOPS_PER_IMAGE={"resnet30": 2.017e9, "plainnet30": 2.0e9},
         build_cifar_net=lambda blocks: blocks,
         forward_flops=lambda blocks: {"conv": 1e6 * blocks},
@@ -61,7 +61,7 @@ def plan_of(path, environment, hardware=T4):
     try:
         with contextlib.redirect_stdout(printed):
             exec(cell_starting(notebook, "# The settings above"), space)
-            if path == CHAPTER_6:
+            if path == CHAPTER_7:
                 exec(cell_starting(notebook, "steps_per_epoch = "), space)
             exec(cell_starting(notebook, "SETTINGS = {"), space)
     finally:
@@ -77,10 +77,10 @@ def keys(space):
 @pytest.mark.parametrize(
     "path,sizes",
     [
-        (CHAPTER_5, {"full": 13, "reader": 2, "quick": 5}),
-        (CHAPTER_6, {"full": 24, "reader": 4, "quick": 4}),
+        (CHAPTER_6, {"full": 13, "reader": 2, "quick": 5}),
+        (CHAPTER_7, {"full": 24, "reader": 4, "quick": 4}),
     ],
-    ids=["chapter 5", "chapter 6"],
+    ids=["chapter 6", "chapter 7"],
 )
 def test_each_run_size_plans_its_trainings_and_prints_their_cost_first(path, sizes):
     plans = {}
@@ -106,7 +106,7 @@ def test_each_run_size_plans_its_trainings_and_prints_their_cost_first(path, siz
     assert plans["quick"]["RESULTS_FILE"] != plans["full"]["RESULTS_FILE"]
 
 
-@pytest.mark.parametrize("path", [CHAPTER_5, CHAPTER_6], ids=["chapter 5", "ch 6"])
+@pytest.mark.parametrize("path", [CHAPTER_6, CHAPTER_7], ids=["chapter 6", "ch 6"])
 def test_the_form_defaults_to_the_full_plan_and_quick_run_shrinks_any(path):
     space, _ = plan_of(path, {})
     assert space["RUN_SIZE"] == "full" and not space["QUICK_RUN"]
@@ -125,8 +125,8 @@ def test_the_form_defaults_to_the_full_plan_and_quick_run_shrinks_any(path):
 
 def test_without_a_known_gpu_the_cost_says_so_in_one_line():
     cpu = {"name": "CPU, 2 cores", "class": "CPU", "accelerator": False, "devices": []}
-    _, printed = plan_of(CHAPTER_5, {"RUN_SIZE": "quick"}, hardware=cpu)
+    _, printed = plan_of(CHAPTER_6, {"RUN_SIZE": "quick"}, hardware=cpu)
     assert "no GPU: no estimate" in printed
     other = {"name": "gpu:0", "class": "gpu:0", "accelerator": True, "devices": []}
-    _, printed = plan_of(CHAPTER_5, {"RUN_SIZE": "reader"}, hardware=other)
+    _, printed = plan_of(CHAPTER_6, {"RUN_SIZE": "reader"}, hardware=other)
     assert "gpu:0: no known peak" in printed

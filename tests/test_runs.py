@@ -109,7 +109,7 @@ def train(space, tmp_path, plan, budget, first_rate=1e13, log=None):
 
 @pytest.mark.parametrize("budget", [50, 200, 600, 1000, 2500])
 def test_no_training_starts_whose_estimate_exceeds_what_is_left(runs, tmp_path, budget):
-    # Networks of growing cost, as in chapter 6's plan: the next can cost three times
+    # Networks of growing cost, as in chapter 7's plan: the next can cost three times
     # the last, which the longest-so-far rule of old underestimated.
     plan = make_plan([2e15, 2e15, 6e15, 6e15, 1.2e16, 1.2e16, 4e15, 4e15])
     start = runs["time"].now

@@ -127,7 +127,7 @@ def family():
 def test_the_twins_have_the_same_weights_and_names(family):
     """Plain and residual twins: identical parameters (option A has none), and a
     different `block` or an `after_stem` layer keeps every weighted layer's name,
-    which is how chapter 7 copies trained weights into its instrumented copy."""
+    which is how chapter 8 copies trained weights into its instrumented copy."""
     import keras
 
     build = family["build_cifar_net"]

@@ -7,16 +7,16 @@ JAX backend (the backend of the GPU runs):
   (a layer that declares supports_jit = False would make it False, silently), and
   the chapter rendered in quick mode, with a stand-in for training, judges nothing
   and labels its tables and figures;
-- chapter 6 cut off after one training, then given too short a budget in two
+- chapter 7 cut off after one training, then given too short a budget in two
   processes (no shard starts a training, and the parent, after them, trains
   nothing although runs are missing), then run again in two processes, trains only
   what is missing; the notebook run after them finds the results file complete,
   trains nothing and renders every table and figure; the weights of seed 1's twins
   are kept in one file;
 - both chapters' results files, cut after any number of trainings, render the
-  comparisons of every complete pair (chapter 5) or pair of twins (chapter 6) to
+  comparisons of every complete pair (chapter 6) or pair of twins (chapter 7) to
   the last cell, and stop with a line saying so where there is none;
-- chapter 6's records are the same with several steps per compiled call as with
+- chapter 7's records are the same with several steps per compiled call as with
   one, and its kept weights load back into a network that predicts as it did;
 - a results file made with another backend or precision is not topped up with runs
   of this machine;
@@ -40,7 +40,7 @@ from conftest import trains
 
 TRAIN_TAG = "train-runs"
 TRAINING_NOTEBOOKS = [path for path in notebook_paths() if trains(path)]
-CHAPTER_6 = NOTEBOOKS / "06_degradation_across_depth.ipynb"
+CHAPTER_7 = NOTEBOOKS / "07_degradation_across_depth.ipynb"
 RUN_CELLS = TOOLS / "run_cells.py"
 
 
@@ -66,7 +66,7 @@ def run_cells(workdir, *arguments, **extra) -> str:
         [
             sys.executable,
             str(RUN_CELLS),
-            str(CHAPTER_6),
+            str(CHAPTER_7),
             "--workdir",
             str(workdir),
             *arguments,
@@ -105,14 +105,14 @@ def probe(path, workdir, body, **extra) -> str:
 
 def test_the_training_chapters_are_found():
     names = {path.name for path in TRAINING_NOTEBOOKS}
-    assert {"05_resnet30_vs_plainnet.ipynb", CHAPTER_6.name} <= names
+    assert {"06_resnet30_vs_plainnet.ipynb", CHAPTER_7.name} <= names
 
 
-# Chapter 6's quick plan trains its two shallower depths; its full plan also has 44 and
+# Chapter 7's quick plan trains its two shallower depths; its full plan also has 44 and
 # 56 layers, which are built here too (building and compiling a model is cheap; only
 # training is not).
 FULL_PLAN_EXTRA = {
-    CHAPTER_6.name: "[dict(space['PLAN'][0], blocks=blocks, family=family,\n"
+    CHAPTER_7.name: "[dict(space['PLAN'][0], blocks=blocks, family=family,\n"
     "      key=f'{family}{6 * blocks + 2}-full-plan')\n"
     " for blocks in (7, 9) for family in ('plain', 'resnet')]",
 }
@@ -133,7 +133,7 @@ def check_every_model_compiled(path, stdout):
         json.loads(line[4:]) for line in stdout.splitlines() if line.startswith("JIT ")
     )
     assert compiled, stdout[-3000:]
-    if path.name == CHAPTER_6.name:
+    if path.name == CHAPTER_7.name:
         assert len(compiled) == 8, sorted(compiled)  # 4 depths x 2 families
     not_compiled = [key for key, jit in compiled.items() if jit is not True]
     assert not not_compiled, f"trained op by op: {not_compiled}"
@@ -187,7 +187,7 @@ def test_chapter_6_resumes_and_renders_from_its_results(tmp_path):
 
 def test_several_steps_per_call_change_no_record_and_weights_load_back(tmp_path):
     stdout = probe(
-        CHAPTER_6,
+        CHAPTER_7,
         tmp_path,
         "import os\n"
         "import numpy as np\n"
@@ -250,7 +250,7 @@ def test_runs_of_another_machine_are_not_mixed(tmp_path):
     # takes it from the cells before the training cell, writes the file, then runs
     # the training cell in the same namespace, which must refuse to add to the file.
     stdout = probe(
-        CHAPTER_6,
+        CHAPTER_7,
         tmp_path,
         f"records = {made_elsewhere!r}\n"
         "for record in records:\n"
@@ -323,11 +323,11 @@ for cut in range(len(ordered) + 1):
                              'to_the_end': space['_outputs'][-1][0] == last_cell,
                              'incomplete_line': 'INCOMPLETE:' in text}))
 """
-# What the page shows after k trainings of the quick plan: chapter 5 trains (ResNet,
-# PlainNet) pairs by seed, then the modern recipe; chapter 6 pairs of twins.
+# What the page shows after k trainings of the quick plan: chapter 6 trains (ResNet,
+# PlainNet) pairs by seed, then the modern recipe; chapter 7 pairs of twins.
 SHOWN_AFTER_CUT = {
-    "05_resnet30_vs_plainnet.ipynb": [None, None, 2, 2, 4, 5],
-    CHAPTER_6.name: [None, None, 2, 2, 4],
+    "06_resnet30_vs_plainnet.ipynb": [None, None, 2, 2, 4, 5],
+    CHAPTER_7.name: [None, None, 2, 2, 4],
 }
 
 

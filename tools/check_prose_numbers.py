@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """List the numbers in chapters' prose that none of their own cells printed.
 
-    python tools/check_prose_numbers.py            # chapters 3 to 8; exit 1 on findings
+    python tools/check_prose_numbers.py            # chapters 3 to 9; exit 1 on findings
     python tools/check_prose_numbers.py --all      # every chapter
 
 The book's rule: a number in the prose is one that a cell of the same notebook printed
@@ -17,7 +17,7 @@ such. This script reads each notebook's markdown cells and looks every number up
   papers and the facts of the data, each with its source.
 
 Numbers inside LaTeX ($...$, worked arithmetic that the cells check), link targets and
-citation roles, and numbers that are part of a name (ResNet-56, Figure 6, chapter 5,
+citation roles, and numbers that are part of a name (ResNet-56, Figure 6, chapter 6,
 Exercise 2) are not looked up. Whatever is left is listed with its cell, and the exit
 status is 1: print it, cite it, or take it out of the prose.
 """

@@ -5,7 +5,7 @@
     python tools/jpeg_effect.py            # rewrite the page's paragraph from RESULT
     python tools/jpeg_effect.py --check    # only report; exit 1 if the page is stale
 
-The stored full runs of chapters 1 to 4 read an offline copy of CIFAR-10 in which
+The stored full runs of chapters 1 to 5 read an offline copy of CIFAR-10 in which
 every image was re-encoded as a JPEG of quality 75 (../shared/data/cifar10/README.md).
 Its exact-subset/ holds the first 1,017 official test images, bit for bit, and the
 JPEG copy holds their re-encoded twins, in the same order. --measure trains one small

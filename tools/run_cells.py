@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a notebook's code cells in a plain Python process, without Jupyter.
 
-    python tools/run_cells.py notebooks/06_degradation_across_depth.ipynb \\
+    python tools/run_cells.py notebooks/07_degradation_across_depth.ipynb \\
         [--workdir DIR] [--stop-before-tag TAG] [--processes K]
 
 This is how a chapter trains on a machine that has no Jupyter kernel (the GPU

@@ -193,7 +193,7 @@ def main() -> int:
         type=Path,
         help="run in this directory and keep it, instead of an empty "
         "temporary one: a chapter that resumes from its results "
-        "file (chapter 6) finds there what an interrupted run "
+        "file (chapter 7) finds there what an interrupted run "
         "of it wrote",
     )
     parser.add_argument(

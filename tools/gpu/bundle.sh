@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fill .gpu/ (ignored by git) with what a GPU machine lacks to train chapters 5 and 6:
+# Fill .gpu/ (ignored by git) with what a GPU machine lacks to train chapters 6 and 7:
 # the wheels of Keras and its needs that it may lack (namex, optree and optree's
 # typing-extensions), and the 18 MB JPEG copy of
 # CIFAR-10 with its materialize.py. The GPU machine (DEVELOPERS.md, "GPU work") has

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Estimate the GPU time of chapters 5 and 6's full runs from counted FLOPs.
+"""Estimate the GPU time of chapters 6 and 7's full runs from counted FLOPs.
 
     CIFAR10_DIR=... python tools/gpu/estimate.py [--compile-from RESULTS.json ...]
                                                  [--window 480] [--set-up 90]
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import run_cells
 from book_layout import NOTEBOOKS
 
-CHAPTERS = ["05_resnet30_vs_plainnet.ipynb", "06_degradation_across_depth.ipynb"]
+CHAPTERS = ["06_resnet30_vs_plainnet.ipynb", "07_degradation_across_depth.ipynb"]
 PEAK = 790e12  # bf16 matrix FLOP/s measured on the H200 (DEVELOPERS.md)
 UTILISATIONS = (0.25, 0.10, 0.05, 0.01)
 

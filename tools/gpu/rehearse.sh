@@ -5,11 +5,11 @@
 # tools/gpu/bundle.sh brings along, then tools/gpu/window.sh with QUICK_RUN=1, three
 # times:
 #   0. no notebook: the set-up every window pays (wheels, data, smoke test), timed;
-#   A. chapter 6 in three processes with a budget that ends partway through its
+#   A. chapter 7 in three processes with a budget that ends partway through its
 #      plan: some trainings, not all, and none that ends after the deadline;
 #   B. on "another device" (window A's records relabelled, as if an H100 had made
-#      them and an H200 went on): chapter 6 continues the same study in two
-#      processes and chapter 5 trains in one; both files complete, every step
+#      them and an H200 went on): chapter 7 continues the same study in two
+#      processes and chapter 6 trains in one; both files complete, every step
 #      compiled, no training after its deadline, speed reported per device, chapter
 #      6's weights file present and loadable, and what comes back within 8 files of
 #      16 MiB.
@@ -33,16 +33,16 @@ KERAS_VERSION=$(cd "$root" && (.venv/bin/python -c 'import keras; print(keras.__
   2>/dev/null || echo 3.15.1)) SHARED_DIR="$shared" bash tools/gpu/bundle.sh "$version"
 export QUICK_RUN=1 GPU_SITE="$work/site" CIFAR10_DIR="$work/cifar10" \
   JAX_COMPILATION_CACHE_DIR="$work/jax-cache"
-chapter5=notebooks/05_resnet30_vs_plainnet.ipynb
-chapter6=notebooks/06_degradation_across_depth.ipynb
-file6=06_degradation_across_depth/degradation_results_quick.json
+chapter6=notebooks/06_resnet30_vs_plainnet.ipynb
+chapter7=notebooks/07_degradation_across_depth.ipynb
+file6=07_degradation_across_depth/degradation_results_quick.json
 
 start=$(date +%s)
 OUT="$work/out-0" bash tools/gpu/window.sh 600
 setup=$(( $(date +%s) - start ))
 echo "window 0 (set-up only) took $setup s"
 
-# Window A: the budget that cuts chapter 6 partway depends on this machine's speed
+# Window A: the budget that cuts chapter 7 partway depends on this machine's speed
 # that day, so it is searched for: each try starts afresh (empty output, empty JAX
 # cache), and every try must end no training after its deadline.
 found=""
@@ -50,7 +50,7 @@ for extra in ${REHEARSAL_CUT_SECONDS:-40 34 48 28 56}; do
   budget=$(( setup + extra ))
   rm -rf "$work/out-a" "$work/jax-cache"
   start=$(date +%s)
-  OUT="$work/out-a" bash tools/gpu/window.sh "$budget" "$chapter6:3" > "$work/a.log"
+  OUT="$work/out-a" bash tools/gpu/window.sh "$budget" "$chapter7:3" > "$work/a.log"
   echo "window A took $(( $(date +%s) - start )) s of its $budget s budget"
   status=0
   python3 - "$work/out-a/$file6" <<'PY' || status=$?
@@ -82,16 +82,16 @@ cp "$work/out-a/$(dirname "$file6")"/*.json "$work/out-a/$(dirname "$file6")"/*.
   "$work/out/$(dirname "$file6")/"
 
 start=$(date +%s)
-OUT="$work/out" bash tools/gpu/window.sh 600 "$chapter5" "$chapter6:2" | tee "$work/b.log"
+OUT="$work/out" bash tools/gpu/window.sh 600 "$chapter6" "$chapter7:2" | tee "$work/b.log"
 echo "window B took $(( $(date +%s) - start )) s"
 
 KERAS_BACKEND=jax PYTHONPATH="$work/site" python3 - "$work/out" "$work/b.log" <<'PY'
 import json, os, sys
 from pathlib import Path
 out, log = Path(sys.argv[1]), Path(sys.argv[2]).read_text()
-# Quick plans: chapter 5 trains 5 networks, chapter 6 its 20- and 32-layer twins (4).
-expected = {"05_resnet30_vs_plainnet/resnet30_vs_plainnet_results_quick.json": 5,
-            "06_degradation_across_depth/degradation_results_quick.json": 4}
+# Quick plans: chapter 6 trains 5 networks, chapter 7 its 20- and 32-layer twins (4).
+expected = {"06_resnet30_vs_plainnet/resnet30_vs_plainnet_results_quick.json": 5,
+            "07_degradation_across_depth/degradation_results_quick.json": 4}
 for name, count in expected.items():
     records = json.loads((out / name).read_text())
     compiled = [record["jit_compile"] for record in records]
@@ -107,7 +107,7 @@ for name, count in expected.items():
         # The page gives each device its own speed lines.
         assert all(f"\n{device}:\n" in log for device in devices), devices
 
-# Chapter 6 kept the weights of seed 1's twins; load them into new networks.
+# Chapter 7 kept the weights of seed 1's twins; load them into new networks.
 import keras
 import numpy as np
 from keras import layers
@@ -115,7 +115,7 @@ snippets = Path("tools/snippets")
 space = {"keras": keras, "layers": layers, "np": np, "os": os}
 for snippet in ("cifar_family", "epoch_timer", "runs"):
     exec((snippets / f"{snippet}.py").read_text(), space)
-weights = out / "06_degradation_across_depth/degradation_weights_quick.npz"
+weights = out / "07_degradation_across_depth/degradation_weights_quick.npz"
 for key, blocks, shortcuts in (("plain20-seed1", 3, False), ("resnet32-seed1", 5, True)):
     network = space["build_cifar_net"](blocks, shortcuts=shortcuts)
     space["load_weights"](str(weights), key, network)

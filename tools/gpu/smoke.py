@@ -3,7 +3,7 @@
 
     KERAS_BACKEND=jax python3 tools/gpu/smoke.py   # exit 0: this backend works
 
-Builds a small residual network with what chapters 5 and 6 put in theirs: the
+Builds a small residual network with what chapters 6 and 7 put in theirs: the
 book's augmentation layer (tools/snippets/augment.py) in front, convolutions with L2
 kernel regularisers, batch normalisation, an addition, a float32 softmax, under the
 precision policy the chapters choose for this machine (tools/snippets/precision.py:

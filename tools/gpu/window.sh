@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# One GPU window: train what is missing of chapters 5 and 6 within a time budget.
+# One GPU window: train what is missing of chapters 6 and 7 within a time budget.
 #   usage: tools/gpu/window.sh BUDGET_SECONDS NOTEBOOK[:PROCESSES] [...]
-#   e.g.   tools/gpu/window.sh 480 notebooks/05_resnet30_vs_plainnet.ipynb \
-#                                  notebooks/06_degradation_across_depth.ipynb:3
+#   e.g.   tools/gpu/window.sh 480 notebooks/06_resnet30_vs_plainnet.ipynb \
+#                                  notebooks/07_degradation_across_depth.ipynb:3
 # Runs in the repository root of a GPU machine set up as DEVELOPERS.md describes
 # (Python 3.12, JAX with CUDA, PyTorch, no TensorFlow, Jupyter or internet), with .gpu/
 # from tools/gpu/bundle.sh carried along. It
