@@ -102,7 +102,7 @@ for name, count in expected.items():
     print(f"{name}: {len(records)} records, compiled {set(compiled)}, {backends}, "
           f"devices {devices}, ended after the deadline: {late}, {data}")
     assert len(records) == count and all(compiled) and not late, name
-    if name.startswith("06"):
+    if name.startswith("07"):
         assert len(devices) == 2, devices
         # The page gives each device its own speed lines.
         assert all(f"\n{device}:\n" in log for device in devices), devices
