@@ -134,7 +134,7 @@ def main() -> int:
     exempt = json.loads(EXEMPT_FILE.read_text())
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     if not args.all:
-        paths = [path for path in paths if "03" <= path.name[:2] <= "08"]
+        paths = [path for path in paths if "03" <= path.name[:2] <= "09"]
     total = 0
     for path in paths:
         for index, number in findings(path, exempt):
