@@ -143,7 +143,7 @@ def records(workdir) -> list[dict]:
     return json.loads((workdir / "degradation_results_quick.json").read_text())
 
 
-def test_chapter_6_resumes_and_renders_from_its_results(tmp_path):
+def test_chapter_7_resumes_and_renders_from_its_results(tmp_path):
     # Cut off after its first training.
     output = run_cells(tmp_path, TRAIN_MAX_RUNS="1")
     assert "0 of 4 runs found" in output and "stopped early" in output, output[-3000:]
@@ -173,15 +173,15 @@ def test_chapter_6_resumes_and_renders_from_its_results(tmp_path):
     # Then the whole notebook, in a fresh namespace, finds the file complete, trains
     # nothing and renders every table and figure from it.
     assert "4 of 4 runs found in degradation_results_quick.json, 0 to train" in output
-    assert "trained 0 of 4 networks" in output and "Plain-32" in output
+    assert "trained 0 of 4 networks" in output and "Plain-14" in output
     # Seed 1's twins at the shallowest and deepest depth keep their weights.
     with np.load(tmp_path / "degradation_weights_quick.npz") as weights:
         keys = {name.split("/")[0] for name in weights.files}
     assert keys == {
-        "plain20-seed1",
-        "resnet20-seed1",
-        "plain32-seed1",
-        "resnet32-seed1",
+        "plain8-seed1",
+        "resnet8-seed1",
+        "plain14-seed1",
+        "resnet14-seed1",
     }
 
 
@@ -224,7 +224,7 @@ def test_several_steps_per_call_change_no_record_and_weights_load_back(tmp_path)
 
 def test_runs_of_another_machine_are_not_mixed(tmp_path):
     made_elsewhere = []
-    for key in ("plain20-seed1", "resnet20-seed1"):
+    for key in ("plain8-seed1", "resnet8-seed1"):
         made_elsewhere.append(
             {
                 "key": key,

@@ -89,7 +89,7 @@ KERAS_BACKEND=jax PYTHONPATH="$work/site" python3 - "$work/out" "$work/b.log" <<
 import json, os, sys
 from pathlib import Path
 out, log = Path(sys.argv[1]), Path(sys.argv[2]).read_text()
-# Quick plans: chapter 6 trains 5 networks, chapter 7 its 20- and 32-layer twins (4).
+# Quick plans: chapter 6 trains 5 networks, chapter 7 its 8- and 14-layer twins (4).
 expected = {"06_resnet30_vs_plainnet/resnet30_vs_plainnet_results_quick.json": 5,
             "07_degradation_across_depth/degradation_results_quick.json": 4}
 for name, count in expected.items():
@@ -116,7 +116,7 @@ space = {"keras": keras, "layers": layers, "np": np, "os": os}
 for snippet in ("cifar_family", "epoch_timer", "runs"):
     exec((snippets / f"{snippet}.py").read_text(), space)
 weights = out / "07_degradation_across_depth/degradation_weights_quick.npz"
-for key, blocks, shortcuts in (("plain20-seed1", 3, False), ("resnet32-seed1", 5, True)):
+for key, blocks, shortcuts in (("plain8-seed1", 1, False), ("resnet14-seed1", 2, True)):
     network = space["build_cifar_net"](blocks, shortcuts=shortcuts)
     space["load_weights"](str(weights), key, network)
     guess = network.predict(np.zeros((2, 32, 32, 3), "float32"), verbose=0)
