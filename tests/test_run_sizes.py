@@ -106,7 +106,7 @@ def test_each_run_size_plans_its_trainings_and_prints_their_cost_first(path, siz
     assert plans["quick"]["RESULTS_FILE"] != plans["full"]["RESULTS_FILE"]
 
 
-@pytest.mark.parametrize("path", [CHAPTER_6, CHAPTER_7], ids=["chapter 6", "ch 6"])
+@pytest.mark.parametrize("path", [CHAPTER_6, CHAPTER_7], ids=["chapter 6", "chapter 7"])
 def test_the_form_defaults_to_the_full_plan_and_quick_run_shrinks_any(path):
     space, _ = plan_of(path, {})
     assert space["RUN_SIZE"] == "full" and not space["QUICK_RUN"]

@@ -11,7 +11,7 @@
 #      them and an H200 went on): chapter 7 continues the same study in two
 #      processes and chapter 6 trains in one; both files complete, every step
 #      compiled, no training after its deadline, speed reported per device, chapter
-#      6's weights file present and loadable, and what comes back within 8 files of
+#      7's weights file present and loadable, and what comes back within 8 files of
 #      16 MiB.
 # REHEARSAL_CUT_SECONDS (default "40 34 48 28 56"): budgets beyond window 0's set-up
 # that window A tries in turn until one cuts it partway. The windows use a JAX
@@ -35,7 +35,7 @@ export QUICK_RUN=1 GPU_SITE="$work/site" CIFAR10_DIR="$work/cifar10" \
   JAX_COMPILATION_CACHE_DIR="$work/jax-cache"
 chapter6=notebooks/06_resnet30_vs_plainnet.ipynb
 chapter7=notebooks/07_degradation_across_depth.ipynb
-file6=07_degradation_across_depth/degradation_results_quick.json
+file7=07_degradation_across_depth/degradation_results_quick.json
 
 start=$(date +%s)
 OUT="$work/out-0" bash tools/gpu/window.sh 600
@@ -53,7 +53,7 @@ for extra in ${REHEARSAL_CUT_SECONDS:-40 34 48 28 56}; do
   OUT="$work/out-a" bash tools/gpu/window.sh "$budget" "$chapter7:3" > "$work/a.log"
   echo "window A took $(( $(date +%s) - start )) s of its $budget s budget"
   status=0
-  python3 - "$work/out-a/$file6" <<'PY' || status=$?
+  python3 - "$work/out-a/$file7" <<'PY' || status=$?
 import json, os, sys
 path = sys.argv[1]
 records = json.loads(open(path).read()) if os.path.exists(path) else []
@@ -77,9 +77,9 @@ done
 cat "$work/a.log"
 
 # Window B starts from what window A brought back, as the next GPU window would.
-mkdir -p "$work/out/$(dirname "$file6")"
-cp "$work/out-a/$(dirname "$file6")"/*.json "$work/out-a/$(dirname "$file6")"/*.npz \
-  "$work/out/$(dirname "$file6")/"
+mkdir -p "$work/out/$(dirname "$file7")"
+cp "$work/out-a/$(dirname "$file7")"/*.json "$work/out-a/$(dirname "$file7")"/*.npz \
+  "$work/out/$(dirname "$file7")/"
 
 start=$(date +%s)
 OUT="$work/out" bash tools/gpu/window.sh 600 "$chapter6" "$chapter7:2" | tee "$work/b.log"
