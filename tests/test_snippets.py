@@ -29,7 +29,7 @@ def test_welch_interval_by_hand(stats):
     assert result["difference"] == pytest.approx(0.03)
     assert result["error"] == pytest.approx(error)
     assert result["dof"] == pytest.approx(4.0)  # equal sizes and spreads: 2n - 2
-    assert result["low"] == pytest.approx(0.03 - 2.78 * error)
+    assert result["low"] == pytest.approx(0.03 - 2.776445 * error)
 
 
 def test_a_verdict_has_three_outcomes_and_none_for_a_quick_run(stats):
@@ -62,6 +62,31 @@ def test_power_grows_with_seeds_and_effect(stats):
     assert power(0.01, 0.01, 5) < power(0.03, 0.01, 5)
     assert 0 < power(0.0159, 0.01, 5) < 1
     assert math.isnan(power(0.0159, 0.01, 1))
+
+
+@pytest.mark.parametrize(
+    "dof, printed_table",  # two-sided 95 %, as printed in statistics tables
+    [(1, 12.7062), (4, 2.7764), (11, 2.2010), (30, 2.0423)],
+)
+def test_t_quantiles_are_exact_at_any_degrees_of_freedom(stats, dof, printed_table):
+    assert stats["t_critical"](dof) == pytest.approx(printed_table, abs=1e-4)
+    # Welch's fractional degrees of freedom are used as they are, not rounded down.
+    assert stats["t_critical"](dof + 0.5) < stats["t_critical"](dof)
+
+
+@pytest.mark.parametrize(
+    "effect, spread, seeds", [(0.0159, 0.01, 5), (0.0159, 0.01, 3), (0.01, 0.004, 3)]
+)
+def test_power_is_what_simulated_t_tests_find(stats, effect, spread, seeds):
+    # 200,000 simulated experiments of two groups of `seeds` runs, judged by the
+    # two-sided pooled t test at 95 %: the share that find the difference.
+    rng = np.random.default_rng(0)
+    a = rng.normal(effect, spread, (200_000, seeds))
+    b = rng.normal(0.0, spread, (200_000, seeds))
+    pooled = np.sqrt((a.var(axis=1, ddof=1) + b.var(axis=1, ddof=1)) / seeds)
+    t = (a.mean(axis=1) - b.mean(axis=1)) / pooled
+    simulated = np.mean(np.abs(t) > stats["t_critical"](2 * seeds - 2))
+    assert stats["power"](effect, spread, seeds) == pytest.approx(simulated, abs=0.005)
 
 
 def test_quick_titles_say_so(stats):

@@ -207,7 +207,7 @@ def test_the_lower_environment_pins_requirements_lower_bounds():
 
     bounds = requirement_versions(book_layout.ROOT / "requirements.txt", ">=")
     pins = requirement_versions(book_layout.ROOT / "requirements-lower.txt", "==")
-    notebook_packages = {"tensorflow", "keras", "matplotlib", "pydot"}
+    notebook_packages = {"tensorflow", "keras", "matplotlib", "pydot", "scipy"}
     assert notebook_packages <= set(bounds) and notebook_packages <= set(pins)
     for package in notebook_packages:
         assert Version(pins[package]) == Version(bounds[package]), package

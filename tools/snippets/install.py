@@ -30,7 +30,7 @@ def keras_to_install(version):
 
 
 found_keras = installed_version("keras")
-needed = {"matplotlib": "matplotlib", "pydot": "pydot"}
+needed = {"matplotlib": "matplotlib", "pydot": "pydot", "scipy": "scipy"}
 missing = [spec for module, spec in needed.items()
            if importlib.util.find_spec(module) is None]
 if keras_to_install(found_keras):

@@ -1,19 +1,18 @@
 # @title Statistics for a few seeds
 # Shared cell: edit tools/snippets/stats.py and run tools/stamp_notebooks.py.
-# Small statistics for few seeds, with numpy and the standard library only: the
-# interval of a difference (Welch), of a straight-line trend, the power of the test,
-# and verdicts with three outcomes that a quick run never gives.
+# Small statistics for few seeds: the interval of a difference (Welch), of a
+# straight-line trend, the power of the test, and verdicts with three outcomes that a
+# quick run never gives. Quantiles and power are exact, from SciPy's t and noncentral
+# t distributions (SciPy ships with Colab and Kaggle).
 import math
 
-# Two-sided 95 % critical values of Student's t, by degrees of freedom; a fractional
-# number of degrees of freedom is rounded down, which errs on the cautious side.
-T_CRITICAL_95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36,
-                 8: 2.31, 9: 2.26, 10: 2.23, 12: 2.18, 15: 2.13, 20: 2.09, 30: 2.04,
-                 60: 2.00, 120: 1.98}
+import scipy.stats
 
 
-def t_critical(dof):
-    return T_CRITICAL_95[max(k for k in T_CRITICAL_95 if k <= max(dof, 1))]
+def t_critical(dof, confidence=0.95):
+    # Two-sided critical value of Student's t for `dof` degrees of freedom, which may
+    # be fractional (Welch's); at least one degree of freedom.
+    return float(scipy.stats.t.ppf(0.5 + confidence / 2, max(dof, 1)))
 
 
 def welch(first, second):
@@ -65,18 +64,18 @@ def trend(x, y):
     return result
 
 
-def normal_cdf(z):
-    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
-
-
 def power(effect, spread, per_group):
-    """Approximate chance that Welch's test at 95 % finds a true difference `effect`
-    between two groups of `per_group` seeds with between-seed spread `spread`."""
+    """Chance that the two-sided t test at 95 % finds a true difference `effect`
+    between two groups of `per_group` seeds with between-seed spread `spread`: the
+    noncentral t distribution with 2 per_group - 2 degrees of freedom (exact for
+    equal spreads, the design this book plans)."""
     if not spread > 0 or per_group < 2:
         return math.nan
+    dof = 2 * per_group - 2
     shift = abs(effect) / (spread * math.sqrt(2 / per_group))
-    critical = t_critical(2 * per_group - 2)
-    return normal_cdf(shift - critical) + normal_cdf(-shift - critical)
+    critical = t_critical(dof)
+    return float(scipy.stats.nct.sf(critical, dof, shift)
+                 + scipy.stats.nct.cdf(-critical, dof, shift))
 
 
 def verdict(result, above, below, quick):
