@@ -1,34 +1,54 @@
 # Two commands do all set-up on a fresh machine (README.md):
-#   make book   build the website into _build/html
+#   make book   build the website into _build/html (installs requirements-book.txt
+#               only: no Keras backend, no test tools)
 #   make test   run every test: notebook hygiene, the data loader, every notebook under
 #               nbval (quick run, each alone in an empty directory) on the TensorFlow,
-#               JAX and PyTorch backends and once more, uncompared, at the lower bounds
-#               of requirements.txt (.venv-lower), the site built with warnings as
-#               errors and opened in headless Chromium
+#               JAX and PyTorch backends and once more, uncompared, at Google Colab's
+#               versions (.venv-colab, requirements-colab.txt, which are also the lower
+#               bounds of requirements.txt), the site built with warnings as errors and
+#               opened in headless Chromium
 # and one for every commit:
 #   make check  the fast gate (under a minute): lint and format, shared cells stamped,
-#               stored form, provenance tables, and the tests that start no kernel
-# Both create .venv and install requirements.txt and requirements-test.txt into it on
-# first use; `make test` also creates .venv-lower (requirements-lower.txt) and installs
-# the system packages it needs (Graphviz, Chromium) if they are missing.
+#               stored form, generated tables, and the tests that start no kernel
+# Each creates .venv on first use and installs what it needs into it; `make test` also
+# creates .venv-colab and installs the system packages it needs (Graphviz, Chromium) if
+# they are missing. Python 3.11 or newer: PYTHON=python3.12 make ... picks another.
+# MAINTAINING.md says more.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# The second environment of `make test`: requirements.txt's lower bounds, pinned.
-LOWER := .venv-lower
-LOWER_INSTALLED := $(LOWER)/.installed
+BOOK_INSTALLED := $(VENV)/.installed-book
+# The second environment of `make test`: Colab's versions, pinned, on Colab's Python
+# (3.13) where this machine has it, else on $(PYTHON).
+COLAB := .venv-colab
+COLAB_INSTALLED := $(COLAB)/.installed
+COLAB_PYTHON ?= $(firstword $(wildcard /usr/bin/python3.13 /usr/local/bin/python3.13 \
+                  $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(PYTHON))
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test check install install-lower system-deps clean gpu-rehearsal
+.PHONY: book test check install install-colab system-deps clean gpu-rehearsal
+
+# The oldest Python the book supports. $(call need_python,INTERPRETER) expands to
+# nothing when INTERPRETER is new enough and stops make with one line when it is not;
+# it runs where a virtual environment is about to be made.
+MIN_PYTHON := 3.11
+define need_python
+$(if $(shell $(1) -c 'import sys; sys.exit(sys.version_info < ($(subst .,$(comma),$(MIN_PYTHON)),))' \
+  >/dev/null 2>&1 && echo ok),,$(error Python $(MIN_PYTHON) or newer is needed, and \
+  $(1) is $(or $(shell $(1) --version 2>&1 | grep -o 'Python [0-9.]*'),not a Python \
+  that runs): install one and run make $(or $(MAKECMDGOALS),install) \
+  PYTHON=python$(MIN_PYTHON)))
+endef
+comma := ,
 
 # The tests that start no kernel, browser or training: what `make check` runs.
 FAST_TESTS := tests/test_hygiene.py tests/test_loader.py tests/test_snippets.py \
               tests/test_runs.py tests/test_run_sizes.py \
               tests/test_tools.py tests/test_jpeg_effect.py
 
-book: $(INSTALLED)
+book: $(BOOK_INSTALLED)
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 
 # Two test processes: one notebook run keeps well under two cores busy (chapter 6 on
@@ -37,7 +57,7 @@ book: $(INSTALLED)
 # fills the 2-core machine. TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 
-test: $(INSTALLED) $(LOWER_INSTALLED) system-deps
+test: $(INSTALLED) $(COLAB_INSTALLED) system-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup tests
 
 check: $(INSTALLED)
@@ -49,21 +69,33 @@ check: $(INSTALLED)
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.txt requirements-test.txt
+# Everything: what readers need, what renders the book, what the tests use.
+$(INSTALLED): requirements.txt requirements-book.txt requirements-test.txt
+	$(call need_python,$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-book.txt \
+	  -r requirements-test.txt
+	touch $@ $(BOOK_INSTALLED)
+
+# What rendering needs, alone (a fresh clone's `make book`, the Pages workflow); a
+# .venv that `make install` filled has it already.
+$(BOOK_INSTALLED): requirements-book.txt
+	$(call need_python,$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)))
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-book.txt
 	touch $@
 
-# The lower bounds (requirements-lower.txt: TensorFlow 2.19 with Keras 3.10, Colab's
-# pair), where tests/test_notebooks.py runs every notebook once more without comparing
-# outputs. About 2.3 GB, installed once like .venv.
-install-lower: $(LOWER_INSTALLED)
+# Colab's versions (requirements-colab.txt), where tests/test_notebooks.py runs every
+# notebook once more without comparing outputs. About 2.4 GB, installed once like .venv.
+install-colab: $(COLAB_INSTALLED)
 
-$(LOWER_INSTALLED): requirements-lower.txt
-	test -x $(LOWER)/bin/python || $(PYTHON) -m venv $(LOWER)
-	$(LOWER)/bin/python -m pip install --quiet --upgrade pip
-	$(LOWER)/bin/python -m pip install --quiet -r requirements-lower.txt
+$(COLAB_INSTALLED): requirements-colab.txt
+	$(call need_python,$(if $(wildcard $(COLAB)/bin/python),$(COLAB)/bin/python,$(COLAB_PYTHON)))
+	test -x $(COLAB)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB)
+	$(COLAB)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB)/bin/python -m pip install --quiet -r requirements-colab.txt
 	touch $@
 
 # Graphviz draws the model diagrams; Chromium is the browser the site test drives.

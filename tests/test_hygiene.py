@@ -15,7 +15,7 @@ import pytest
 import notebook_form
 import provenance
 import stamp_notebooks  # tools/ is on the path (pytest.ini)
-from book_layout import RESULTS, ROOT, notebook_paths, toc_files
+from book_layout import RESULTS, ROOT, branch, notebook_paths, pages_url, toc_files
 from conftest import read_notebook
 
 NOTEBOOKS = notebook_paths()
@@ -171,10 +171,30 @@ def test_one_title_then_links_from_config(path, repository_url):
     assert links == stamp_notebooks.links_line(path.name), (
         "links under the title are out of date: run tools/stamp_notebooks.py"
     )
+    assert LINKS_LINE.fullmatch(links), links
+    found = dict(LINK.findall(links))
+    assert list(found) == [
+        "Read on the website",
+        "Open in Colab",
+        "Open in Kaggle",
+        "View on GitHub",
+    ]
+    github = f"{repository_url}/blob/{branch()}/notebooks/{path.name}"
     slug = repository_url.removeprefix("https://github.com/")
-    assert f"https://colab.research.google.com/github/{slug}/blob/" in links
-    assert f"{repository_url}/blob/" in links
-    assert links.count(f"/notebooks/{path.name})") == 2
+    assert found["View on GitHub"] == github
+    assert found["Open in Colab"] == (
+        f"https://colab.research.google.com/github/{slug}/blob/{branch()}/"
+        f"notebooks/{path.name}"
+    )
+    assert found["Open in Kaggle"] == (
+        f"https://www.kaggle.com/kernels/welcome?src={github}"
+    )
+    assert found["Read on the website"] == (f"{pages_url()}notebooks/{path.stem}.html")
+
+
+# The line under every title: four Markdown links separated by " · ".
+LINK = re.compile(r"\[([^\]]+)\]\((https://[^)\s]+)\)")
+LINKS_LINE = re.compile(rf"{LINK.pattern}( · {LINK.pattern})*")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -380,12 +400,15 @@ WORD_BUDGETS = {
 
 
 def prose_words(path) -> int:
+    """Words of prose: code blocks and the stamped line of links under a notebook's
+    title are left out."""
     if path.suffix == ".ipynb":
         text = "\n".join(
             cell.source
             for cell in read_notebook(path).cells
             if cell.cell_type == "markdown"
         )
+        text = text.replace(stamp_notebooks.links_line(path.name), "")
     else:
         text = path.read_text()
     return len(re.sub(r"```.*?```", "", text, flags=re.DOTALL).split())

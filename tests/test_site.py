@@ -32,8 +32,17 @@ import nbformat
 import pytest
 import yaml
 
-from book_layout import ROOT, colab_url, notebook_paths, toc_files
+from book_layout import (
+    ROOT,
+    colab_url,
+    github_url,
+    kaggle_url,
+    notebook_paths,
+    toc_files,
+)
+from book_layout import page_url as page_url_on_the_web
 from conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from stamp_notebooks import TAGS
 
 # One worker builds the site and serves it for every test of this file (make test
 # runs with pytest-xdist's --dist loadgroup).
@@ -199,6 +208,25 @@ MEASURE = r"""async () => {
             .map(link => link.href),
         launch: Array.from(document.querySelectorAll('.article-header-buttons a'))
             .map(link => link.href),
+        titleLinks: (() => {
+            const line = document.querySelector('main h1 ~ p');
+            return line ? Array.from(line.querySelectorAll('a'))
+                .map(link => [link.textContent, link.href]) : [];
+        })(),
+        codeCells: Array.from(document.querySelectorAll('main .cell'))
+            .filter(cell => cell.querySelector('.cell_input'))
+            .map(cell => {
+                const input = cell.querySelector('.cell_input');
+                return {
+                    classes: cell.className,
+                    // A folded cell's code sits in a closed <details>, which
+                    // Chromium lays out but does not show.
+                    shown: !input.closest('details:not([open])')
+                        && input.checkVisibility()
+                        && input.innerText.trim() !== '',
+                    start: input.innerText.slice(0, 300),
+                };
+            }),
         maths: maths.length,
         typeset: Array.from(maths).filter(m => m.querySelector('mjx-container')).length,
         text: seen.textContent,
@@ -317,6 +345,45 @@ def test_notebook_page_launches_itself_in_colab(judge, entry):
     assert all(href == expected for href in colab), colab
     launch = page["launch"]
     assert expected in launch, f"no Colab launch button; header links: {launch}"
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_notebook_page_links_under_its_title(judge, entry):
+    """The stamped line under the title renders as four links: this page on the
+    published website, Colab, Kaggle and GitHub, each for this notebook."""
+    name = entry.removeprefix("notebooks/") + ".ipynb"
+    assert judge(entry)["titleLinks"] == [
+        ["Read on the website", page_url_on_the_web(name)],
+        ["Open in Colab", colab_url(name)],
+        ["Open in Kaggle", kaggle_url(name)],
+        ["View on GitHub", github_url(name)],
+    ]
+
+
+# Shared cells folded on the website (tools/stamp_notebooks.py tags them hide-input):
+# plumbing, the install cell and the drawing code among them.
+PLUMBING = sorted(name for name, tags in TAGS.items() if "hide-input" in tags)
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_the_first_code_a_reader_sees_is_the_lessons(judge, entry):
+    """In Chromium, at 1280 px: the install cell and every other piece of shared
+    plumbing show no code until the reader opens it, so the first code on the page is
+    the chapter's own (or a form of settings for the reader to choose)."""
+    cells = judge(entry)["codeCells"]
+    install = [cell for cell in cells if "tag_snippet:install" in cell["classes"]]
+    assert install and not any(cell["shown"] for cell in install), install
+    for cell in cells:
+        name = re.search(r"tag_snippet:(\w+)", cell["classes"])
+        if name and name.group(1) in PLUMBING:
+            assert not cell["shown"], f"{name.group(1)} cell shows its code"
+    first = next(cell for cell in cells if cell["shown"])
+    name = re.search(r"tag_snippet:(\w+)", first["classes"])
+    assert not (name and name.group(1) in PLUMBING), first["start"]
+    # A Colab form with fields (chapters 6 and 7's run settings) is the reader's to
+    # set; one without is folded plumbing.
+    form = first["start"].startswith("# @title")
+    assert not form or "# @param" in first["start"], first["start"]
 
 
 def test_search_finds_residual(request, browser, server):

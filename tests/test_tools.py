@@ -8,7 +8,13 @@ site gives figures. None starts a kernel (tests/test_runner.py runs the notebook
 runner).
 """
 
+import os
+import re
+import subprocess
+import sys
+
 import check_prose_numbers
+import colab_pins
 import nbformat
 import pytest
 from docutils import nodes
@@ -53,6 +59,17 @@ def test_stamping_fixes_stale_links_and_refuses_a_missing_snippet():
     assert stamp_notebooks.stamp(notebook, "09_example.ipynb") == [
         "links under the title"
     ]
+    # A line in the older form ("Open in Colab" first) is replaced, not added to.
+    lines = notebook.cells[0].source.split("\n")
+    lines[2] = "[Open in Colab](https://example.org) · [View on GitHub](https://x.org)"
+    notebook.cells[0].source = "\n".join(lines)
+    assert stamp_notebooks.stamp(notebook, "09_example.ipynb") == [
+        "links under the title"
+    ]
+    assert notebook.cells[0].source.split("\n")[2:] == [
+        stamp_notebooks.links_line("09_example.ipynb"),
+        "Its first paragraph.",
+    ]
     notebook.cells[2].metadata["tags"] = ["snippet:no_such_snippet"]
     with pytest.raises(SystemExit, match="no_such_snippet"):
         stamp_notebooks.stamp(notebook, "09_example.ipynb")
@@ -68,6 +85,21 @@ def test_links_come_from_the_config():
     assert book_layout.colab_url(name) == (
         f"https://colab.research.google.com/github/{slug}/blob/{branch}/"
         f"notebooks/{name}"
+    )
+    assert book_layout.kaggle_url(name) == (
+        f"https://www.kaggle.com/kernels/welcome?src={url}/blob/{branch}/notebooks/{name}"
+    )
+    # The website is GitHub Pages of that repository, where the Pages workflow
+    # deploys it; _config.yml's html.baseurl says so, and the links use it.
+    owner, repository = slug.split("/")
+    assert book_layout.pages_url() == f"https://{owner.lower()}.github.io/{repository}/"
+    assert book_layout.website_url() == book_layout.pages_url()
+    assert book_layout.page_url(name) == f"{book_layout.pages_url()}notebooks/01_x.html"
+    assert stamp_notebooks.links_line(name) == (
+        f"[Read on the website]({book_layout.page_url(name)}) · "
+        f"[Open in Colab]({book_layout.colab_url(name)}) · "
+        f"[Open in Kaggle]({book_layout.kaggle_url(name)}) · "
+        f"[View on GitHub]({book_layout.github_url(name)})"
     )
 
 
@@ -199,18 +231,171 @@ def requirement_versions(path, operator):
     return found
 
 
-def test_the_lower_environment_pins_requirements_lower_bounds():
-    """requirements-lower.txt (the second environment of `make test`) pins exactly the
-    lower bound of every package the notebooks import (the install cell's minimum
-    Keras is checked against the same bound in test_snippets.py)."""
+NOTEBOOK_PACKAGES = {"tensorflow", "keras", "matplotlib", "pydot", "scipy"}
+
+
+def test_the_colab_environment_pins_requirements_lower_bounds():
+    """requirements-colab.txt (the second environment of `make test`) pins Colab's
+    version of every package the notebooks import, and each is exactly the lower bound
+    in requirements.txt (the install cell's minimum Keras is checked against the same
+    bound in test_snippets.py); the file names the commit and date it was read at, and
+    is what tools/colab_pins.py writes from its own versions."""
     from packaging.version import Version
 
     bounds = requirement_versions(book_layout.ROOT / "requirements.txt", ">=")
-    pins = requirement_versions(book_layout.ROOT / "requirements-lower.txt", "==")
-    notebook_packages = {"tensorflow", "keras", "matplotlib", "pydot", "scipy"}
-    assert notebook_packages <= set(bounds) and notebook_packages <= set(pins)
-    for package in notebook_packages:
+    pins = requirement_versions(colab_pins.PINS, "==")
+    assert NOTEBOOK_PACKAGES <= set(bounds) and NOTEBOOK_PACKAGES <= set(pins)
+    for package in NOTEBOOK_PACKAGES:
         assert Version(pins[package]) == Version(bounds[package]), package
+    text = colab_pins.PINS.read_text()
+    read_at = re.search(
+        r"pip-freeze\.gpu\.txt at commit (\w+)\n# \((\d{4}-\d\d-\d\d)\), where Colab "
+        r"runs Python (\d+\.\d+)",
+        text,
+    )
+    assert read_at, "requirements-colab.txt does not say where it was read"
+    recorded = dict(re.findall(r"([a-z]+)==([\w.]+)", text.split("for the record")[1]))
+    freeze = "\n".join(f"{name}=={version}" for name, version in pins.items())
+    freeze += "\n" + "\n".join(f"{n}=={v}" for n, v in recorded.items())
+    assert (
+        colab_pins.pins_text(colab_pins.frozen_versions(freeze), *read_at.groups())
+        == text
+    )
+
+
+# A stand-in for backend-info's pip-freeze.gpu.txt: its header, Colab's packages in
+# its spelling (a local label on torch), and others the book does not pin.
+SAMPLE_FREEZE = """\
+# Do not modify this file directly; it is generated via
+#  $ python3 -m pip freeze
+absl-py==2.3.1
+jax==0.8.1
+jaxlib==0.8.1
+Keras==3.14.0
+matplotlib==3.10.3
+numpy==2.2.6
+pandas==2.2.3
+pydot==4.0.1
+scipy==1.17.0
+tensorflow==2.21.0
+torch==2.12.0+cu128
+"""
+
+
+@pytest.fixture
+def pinned_files(tmp_path, monkeypatch):
+    """Copies of the three files tools/colab_pins.py rewrites, in tmp_path."""
+    for name, source in (
+        ("PINS", colab_pins.PINS),
+        ("REQUIREMENTS", colab_pins.REQUIREMENTS),
+        ("INSTALL_CELL", colab_pins.INSTALL_CELL),
+    ):
+        copy = tmp_path / source.name
+        copy.write_text(source.read_text())
+        monkeypatch.setattr(colab_pins, name, copy)
+    monkeypatch.setattr(colab_pins, "ROOT", tmp_path)
+    return tmp_path
+
+
+def test_colab_pins_are_refreshed_from_a_copy_of_colabs_list(pinned_files):
+    changed = colab_pins.refresh(SAMPLE_FREEZE, "b2c3d4e", "2026-11-02", "3.13")
+    assert changed == ["requirements-colab.txt", "requirements.txt", "install.py"]
+    pins = colab_pins.PINS.read_text()
+    assert "at commit b2c3d4e\n# (2026-11-02), where Colab runs Python 3.13" in pins
+    assert requirement_versions(colab_pins.PINS, "==") == {
+        "tensorflow": "2.21.0",
+        "keras": "3.14.0",
+        "numpy": "2.2.6",
+        "scipy": "1.17.0",
+        "matplotlib": "3.10.3",
+        "pydot": "4.0.1",
+    }
+    assert "#   jax==0.8.1, jaxlib==0.8.1, torch==2.12.0\n" in pins
+    bounds = requirement_versions(colab_pins.REQUIREMENTS, ">=")
+    assert bounds["tensorflow"] == "2.21.0" and bounds["keras"] == "3.14.0"
+    assert bounds["pydot"] == "4.0.1" and bounds["jupyterlab"] == "4.2"
+    requirements = colab_pins.REQUIREMENTS.read_text()
+    assert "keras>=3.14.0,<3.16" in requirements and "tensorflow>=2.21.0,<2.22" in (
+        requirements
+    )
+    install = colab_pins.INSTALL_CELL.read_text()
+    assert "\nKERAS_MINIMUM = (3, 14, 0)  # the oldest" in install
+    assert colab_pins.refresh(SAMPLE_FREEZE, "b2c3d4e", "2026-11-02", "3.13") == []
+
+
+def test_colab_pins_refuse_a_version_the_upper_bounds_exclude(pinned_files):
+    before = {path: path.read_text() for path in pinned_files.iterdir()}
+    newer = SAMPLE_FREEZE.replace("Keras==3.14.0", "keras==3.16.0")
+    with pytest.raises(SystemExit, match=r"keras 3\.16\.0, which requirements\.txt"):
+        colab_pins.refresh(newer, "c3d4e5f", "2026-12-01", "3.13")
+    assert {path: path.read_text() for path in pinned_files.iterdir()} == before
+    with pytest.raises(SystemExit, match="lists no torch"):
+        colab_pins.refresh(SAMPLE_FREEZE.replace("torch", "torch-x"), "c", "d", "3.13")
+
+
+def test_colab_pins_read_commit_date_and_python_from_a_clone(tmp_path):
+    clone = tmp_path / "backend-info"
+    clone.mkdir()
+    (clone / "pip-freeze.gpu.txt").write_text(SAMPLE_FREEZE)
+    (clone / "os-info-gpu.txt").write_text("Ubuntu 22.04.5 LTS\nPython 3.13.15\n")
+    environment = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_AUTHOR_DATE": "2026-11-02T12:00:00Z",
+        "GIT_COMMITTER_DATE": "2026-11-02T12:00:00Z",
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+    }
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "list"]):
+        subprocess.run(["git", "-C", str(clone), *command], check=True, env=environment)
+    freeze, commit, date, python = colab_pins.from_checkout(clone)
+    assert freeze == SAMPLE_FREEZE and date == "2026-11-02" and python == "3.13"
+    assert re.fullmatch(r"[0-9a-f]{7,}", commit)
+
+
+def test_make_install_stops_in_one_line_on_an_older_python(tmp_path):
+    """`make install` (and `make book`) refuse a Python older than 3.11 with one line
+    that says what to do, before making anything; a new enough one is let through
+    (dry runs, -n: nothing is installed)."""
+    old = tmp_path / "python3.10"
+    old.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = --version ]; then echo "Python 3.10.13"; exit 0; fi\n'
+        "exit 1\n"  # as 3.10 answers `sys.exit(sys.version_info < (3, 11))`
+    )
+    old.chmod(0o755)
+    # A make of its own, not a sub-make of the one that may be running these tests.
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+    }
+    make = ["make", "--no-print-directory", "-n"]
+    for goal in ("install", "book"):
+        result = subprocess.run(
+            [*make, goal, f"PYTHON={old}", f"VENV={tmp_path / 'venv'}"],
+            cwd=book_layout.ROOT,
+            capture_output=True,
+            text=True,
+            env=environment,
+        )
+        assert result.returncode != 0 and result.stdout == ""
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert (
+            f"Python 3.11 or newer is needed, and {old} is Python 3.10.13: install one"
+            f" and run make {goal} PYTHON=python3.11." in result.stderr
+        )
+        assert not (tmp_path / "venv").exists()
+    result = subprocess.run(
+        [*make, "install", f"PYTHON={sys.executable}", f"VENV={tmp_path / 'v'}"],
+        cwd=book_layout.ROOT,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert result.returncode == 0 and "-m venv" in result.stdout, result.stderr
 
 
 def test_the_prose_checker_finds_a_number_no_cell_printed(tmp_path):

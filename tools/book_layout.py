@@ -3,7 +3,10 @@
 The stamp script, the notebook runner, the provenance pages and the test suite all
 need the same few facts: the repository root and its folders, the notebooks in book
 order, the files that `_toc.yml` lists, and the GitHub repository and branch that
-`_config.yml` names (the one place they are kept). They import them from here.
+`_config.yml` names (the one place they are kept), with the addresses made from them:
+a notebook on GitHub, in Colab and on Kaggle, and its page on the website (GitHub
+Pages of that repository, `html.baseurl` in `_config.yml`). They import them from
+here.
 """
 
 from functools import cache
@@ -58,6 +61,35 @@ def colab_url(notebook_name: str) -> str:
         f"https://colab.research.google.com/github/{repository_slug()}/blob/"
         f"{branch()}/notebooks/{notebook_name}"
     )
+
+
+def kaggle_url(notebook_name: str) -> str:
+    """The link that opens a notebook of notebooks/ on Kaggle: Kaggle imports a public
+    notebook from its GitHub address."""
+    return f"https://www.kaggle.com/kernels/welcome?src={github_url(notebook_name)}"
+
+
+def pages_url() -> str:
+    """Where GitHub Pages publishes the repository's site: https://OWNER.github.io/NAME/
+    (the Pages workflow, .github/workflows/pages.yml, deploys `make book` there)."""
+    owner, name = repository_slug().split("/")
+    if name.lower() == f"{owner.lower()}.github.io":
+        return f"https://{name.lower()}/"
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def website_url() -> str:
+    """The website's address, from _config.yml (`html.baseurl`), with a trailing slash;
+    tests/test_tools.py checks that it is pages_url()."""
+    url = config().get("html", {}).get("baseurl", "")
+    if not url.startswith("https://"):
+        raise SystemExit("_config.yml html.baseurl must be the website's https:// URL")
+    return url.rstrip("/") + "/"
+
+
+def page_url(notebook_name: str) -> str:
+    """A notebook's page on the website (Jupyter Book writes notebooks/NAME.html)."""
+    return f"{website_url()}notebooks/{notebook_name.removesuffix('.ipynb')}.html"
 
 
 def toc_files() -> list[str]:

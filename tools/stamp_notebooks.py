@@ -5,15 +5,17 @@
     python tools/stamp_notebooks.py --check  # only report; exit 1 if anything is
 
 Three things are stamped into each notebook in notebooks/:
-- the line of links under the title ("Open in Colab" and "View on GitHub"), built
-  from the repository URL and branch in _config.yml, the one place they are kept;
+- the line of links under the title ("Read on the website", "Open in Colab", "Open in
+  Kaggle" and "View on GitHub"), built from the repository URL, branch and website
+  address in _config.yml, the one place they are kept (tools/book_layout.py);
 - the source of every code cell tagged `snippet:NAME`, copied from
   tools/snippets/NAME.py, so that code the chapters share has one source: the
   install cell, the device description, the CIFAR-10 loader, the 30-layer network,
   the augmentation, the epoch timer and the plumbing of chapters that train; and
   the tags such a cell needs wherever it is (TAGS below: plumbing that readers need
-  not study is collapsed on the website, output that varies by machine is not
-  compared);
+  not study, the install cell and the drawing code included, is collapsed on the
+  website, so that a page's first visible code is the lesson's; output that varies
+  by machine is not compared);
 - the stored form of tools/notebook_form.py (no volatile metadata).
 None of these changes touches outputs, so stamped notebooks need no re-execution.
 """
@@ -23,13 +25,25 @@ import sys
 
 import nbformat
 
-from book_layout import NOTEBOOKS, ROOT, SNIPPETS, colab_url, github_url
+from book_layout import (
+    NOTEBOOKS,
+    ROOT,
+    SNIPPETS,
+    colab_url,
+    github_url,
+    kaggle_url,
+    page_url,
+)
 from notebook_form import canonical, differences
 
 SNIPPET_TAG = "snippet:"
-LINKS_PREFIX = "[Open in Colab]("
+# How the line of links under the title starts, now and before (a line stamped by an
+# older version of this script is replaced, not added to).
+LINKS_PREFIXES = ("[Read on the website](", "[Open in Colab](")
 # Tags that a snippet's cell carries in every notebook.
 TAGS = {
+    "install": ["hide-input"],
+    "diagram": ["hide-input"],
     "cifar10_loader": ["hide-input"],
     "device": ["nbval-ignore-output", "hide-input"],
     "runs": ["hide-input"],
@@ -44,9 +58,13 @@ COLAB_TITLE = "# @title "
 
 
 def links_line(notebook_name: str) -> str:
-    return (
-        f"[Open in Colab]({colab_url(notebook_name)}) · "
-        f"[View on GitHub]({github_url(notebook_name)})"
+    return " · ".join(
+        [
+            f"[Read on the website]({page_url(notebook_name)})",
+            f"[Open in Colab]({colab_url(notebook_name)})",
+            f"[Open in Kaggle]({kaggle_url(notebook_name)})",
+            f"[View on GitHub]({github_url(notebook_name)})",
+        ]
     )
 
 
@@ -77,7 +95,7 @@ def stamp(notebook, notebook_name: str) -> list[str]:
         return ["the first cell is not a markdown cell starting with the '# ' title"]
     lines = first.source.split("\n")
     wanted = links_line(notebook_name)
-    if len(lines) > 2 and lines[2].startswith(LINKS_PREFIX):
+    if len(lines) > 2 and lines[2].startswith(LINKS_PREFIXES):
         if lines[2] != wanted:
             lines[2] = wanted
             changes.append("links under the title")

@@ -2,14 +2,14 @@
 # Shared cell: edit tools/snippets/install.py and run tools/stamp_notebooks.py.
 # Install what this notebook imports, only where it is missing or too old: Colab and
 # the book's own environment (requirements.txt) have it all, so this usually does
-# nothing. An older Keras (Keras 2, or a Keras 3 before 3.10) is upgraded.
+# nothing. An older Keras (Keras 2, or a Keras 3 before 3.13.2) is upgraded.
 import importlib.metadata
 import importlib.util
 import re
 import subprocess
 import sys
 
-KERAS_MINIMUM = (3, 10)  # the oldest Keras the book is tested with
+KERAS_MINIMUM = (3, 13, 2)  # the oldest Keras the book is tested with (Colab's)
 
 
 def installed_version(distribution):
@@ -23,10 +23,10 @@ def keras_to_install(version):
     # A pip requirement if the Keras `version` found (None: none) is older than the
     # book's minimum, else None.
     if version is not None:
-        release = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
-        if release >= KERAS_MINIMUM:
+        parts = re.findall(r"\d+", version)[: len(KERAS_MINIMUM)]
+        if tuple(int(part) for part in parts) >= KERAS_MINIMUM:
             return None
-    return "keras>={}.{}".format(*KERAS_MINIMUM)
+    return "keras>=" + ".".join(str(part) for part in KERAS_MINIMUM)
 
 
 found_keras = installed_version("keras")
