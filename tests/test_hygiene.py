@@ -418,3 +418,151 @@ def prose_words(path) -> int:
 def test_prose_within_its_budget(name):
     words = prose_words(ROOT / name)
     assert words <= WORD_BUDGETS[name], f"{name}: {words} words of prose"
+
+
+# "Chapter N" in the prose, against _toc.yml ------------------------------------------
+# Chapters are numbered by their order in _toc.yml (the appendix last, as 9); the
+# notebooks' file names carry the same numbers. A mention of "chapter N" (or
+# "chapters N and M", "chapters N to M", "chapter N's") is checked against what stands
+# near it, up to the end of its sentence or the next mention: a link to a chapter's
+# notebook or page, a chapter's title (or the part of it before a colon) or one of its
+# headings, set in italics (*Fall into the shape trap*) or as a link's text, or a file
+# that only some chapters' code names (degradation_results.json). Where that evidence
+# names chapters and none of the mentioned numbers, the mention is stale. A mention
+# with no evidence near it passes; a number that is no chapter's fails.
+PROSE_FILES = [
+    *sorted((ROOT / "book").glob("*.md")),
+    ROOT / "README.md",
+    ROOT / "MAINTAINING.md",
+    ROOT / "CONTRIBUTING.md",
+    RESULTS / "README.md",
+]
+MENTION = re.compile(
+    r"\b[Cc]hapter\s+(\d+)()"
+    r"|\b[Cc]hapters\s+(\d+)((?:(?:,\s*|,?\s+and\s+|\s+or\s+|\s+to\s+)\d+\b)*)"
+)
+TABLE_ROW = re.compile(r"^\|\s*(\d+)\s*\|(.*)$", re.MULTILINE)
+SENTENCE_END = re.compile(r"[.;:!?](\s|$)|\n\s*\n|\n\s*[-*|]|\n#")
+NEAR = 200  # characters after a mention (and at most to its sentence's end)
+
+
+def chapters_in_toc() -> dict[int, dict]:
+    """{number: facts} for every notebook in _toc.yml's order: its stem, its title, its
+    headings and the file names its code writes or reads."""
+    stems = [
+        entry.split("/")[-1] for entry in toc_files() if entry.startswith("notebooks/")
+    ]
+    chapters = {}
+    for number, stem in enumerate(stems, start=1):
+        notebook = read_notebook(ROOT / "notebooks" / f"{stem}.ipynb")
+        markdown = [
+            cell.source for cell in notebook.cells if cell.cell_type == "markdown"
+        ]
+        headings = [
+            line.lstrip("#").strip().lower()
+            for source in markdown
+            for line in source.splitlines()
+            if line.startswith("## ") or line.startswith("### ")
+        ]
+        code = "\n".join(cell.source for cell in code_cells(notebook))
+        title = provenance.chapter_title(notebook)
+        short = title.split(":")[0].strip().lower()  # "Deeper is not always better"
+        names = {title.lower(), *headings} | (
+            {short} if len(short.split()) > 2 else set()
+        )
+        chapters[number] = {
+            "stem": stem,
+            "names": names,
+            "files": set(re.findall(r"[\w-]+\.(?:json|npz)", code)) - {"tmp.npz"},
+        }
+    return chapters
+
+
+def evidence(text: str, chapters: dict) -> set[int]:
+    """The chapters that `text` points at by a link, a title, an italic heading or a
+    file name."""
+    found = set()
+    named = {
+        " ".join(match.strip(" *_`").lower().split())
+        for match in re.findall(r"(?<![*\w])\*([^*]+)\*|\[([^\]]+)\]", text)
+        for match in match
+        if match
+    }
+    for number, chapter in chapters.items():
+        if re.search(rf"\b{chapter['stem']}(\.ipynb|\.html|\b)", text):
+            found.add(number)
+        if named & chapter["names"]:
+            found.add(number)
+        if any(name in text for name in chapter["files"]):
+            found.add(number)
+    # A heading or file that every chapter has (Summary, Exercises) tells nothing.
+    return set() if found == set(chapters) else found
+
+
+def numbers_of(match) -> list[int]:
+    first, rest = (match.group(1), "") if match.group(1) else match.group(3, 4)
+    return [int(first)] + [int(number) for number in re.findall(r"\d+", rest)]
+
+
+def stale_mentions(text: str, chapters: dict) -> list[str]:
+    """Every mention in `text` whose numbers disagree with what stands near it."""
+    problems = []
+    mentions = list(MENTION.finditer(text))
+    for index, match in enumerate(mentions):
+        numbers = numbers_of(match)
+        missing = [n for n in numbers if n not in chapters]
+        end = len(text) if index + 1 == len(mentions) else mentions[index + 1].start()
+        window = text[match.end() : min(end, match.end() + NEAR)]
+        stop = SENTENCE_END.search(window)
+        window = window[: stop.start()] if stop else window
+        pointed = evidence(window, chapters)
+        if missing or (pointed and not pointed & set(numbers)):
+            shown = " ".join((match.group(0) + window).split())
+            problems.append(f"{shown!r} points at chapters {sorted(pointed)}")
+    for row in TABLE_ROW.finditer(text):
+        number, rest = int(row.group(1)), row.group(2)
+        pointed = evidence(rest, chapters)
+        if number not in chapters or (pointed and number not in pointed):
+            problems.append(f"table row {number}: points at chapters {sorted(pointed)}")
+    return problems
+
+
+def test_the_chapter_checker_finds_a_stale_number():
+    chapters = chapters_in_toc()
+    assert chapters[3]["stem"] == "03_residual_block"
+    for stale in (
+        "Chapter 5 writes `degradation_results.json`.",
+        "the shape trap of chapter 4 (*Fall into the shape trap*).",
+        "See chapter 2, [The residual block](03_residual_block.ipynb).",
+        "chapters 1 and 2 (*Train the toy ResNet*)",
+        "chapter 12 trains nothing.",
+        "| 6 | [Deeper is not always better](x/07_degradation_across_depth.ipynb) |",
+    ):
+        assert stale_mentions(stale, chapters), stale
+    for fine in (
+        "Chapter 7 writes `degradation_results.json`; chapter 8 reads nothing.",
+        "chapter 3 (*Fall into the shape trap*) shows it.",
+        "chapters 6 and 7 train; chapter 3's block (*Summary*).",
+        "| 3 | [The residual block](x/03_residual_block.ipynb) |",
+    ):
+        assert stale_mentions(fine, chapters) == [], fine
+
+
+def test_every_chapter_number_agrees_with_the_toc():
+    """Every "chapter N" in the Markdown pages, the README, MAINTAINING and
+    CONTRIBUTING, the results folder's README and the notebooks' prose agrees with
+    _toc.yml's order and titles, and the notebooks' file names carry their numbers."""
+    chapters = chapters_in_toc()
+    for number, chapter in chapters.items():
+        assert chapter["stem"].startswith(f"{number:02d}_"), chapter["stem"]
+    problems = []
+    for path in PROSE_FILES:
+        if path.exists():
+            for problem in stale_mentions(path.read_text(), chapters):
+                problems.append(f"{path.relative_to(ROOT)}: {problem}")
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(read_notebook(path).cells):
+            if cell.cell_type == "markdown":
+                for problem in stale_mentions(cell.source, chapters):
+                    problems.append(f"{path.name}, cell {index}: {problem}")
+    assert not problems, "\n".join(problems)
