@@ -188,6 +188,32 @@ def test_every_page_agrees_with_the_notebooks():
         assert provenance.updated(text, generated, page) == text, (
             f"{page}: run tools/provenance.py"
         )
+    chapters = provenance.chapter_table()
+    for page in provenance.CHAPTER_PAGES:
+        text = (book_layout.ROOT / page).read_text()
+        assert (
+            provenance.between_markers(
+                text, chapters, page, provenance.CHAPTERS_BEGIN, provenance.CHAPTERS_END
+            )
+            == text
+        ), f"{page}: run tools/provenance.py"
+
+
+def test_the_readme_lists_every_chapter_with_its_links():
+    rows = provenance.chapter_table().splitlines()[2:]
+    paths = book_layout.notebook_paths()
+    assert len(rows) == len(paths)
+    for row, path in zip(rows, paths):
+        for url in (
+            book_layout.page_url(path.name),
+            book_layout.colab_url(path.name),
+            book_layout.kaggle_url(path.name),
+            book_layout.github_url(path.name),
+        ):
+            assert f"]({url})" in row, (row, url)
+    assert rows[0].startswith("| 1 | [Sequential vs functional API](")
+    assert rows[-1].startswith("| A | [Train on several GPUs")
+    assert "| GPU |" in rows[5] and "| CPU |" in rows[0]
 
 
 def test_the_toc_walk_finds_every_part():
@@ -423,3 +449,37 @@ def test_the_prose_checker_finds_a_number_no_cell_printed(tmp_path):
         "12.5",
         "0.379",
     ]
+
+
+def test_make_book_installs_only_what_renders_the_book(tmp_path):
+    """`make book` on a fresh clone installs requirements-book.txt alone, which holds
+    no Keras backend, nothing that runs notebooks and no test tool; the Pages workflow
+    runs the same command and caches on that file."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+    }
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "book", f"VENV={tmp_path / 'v'}"],
+        cwd=book_layout.ROOT,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert result.returncode == 0, result.stderr
+    installs = [line for line in result.stdout.splitlines() if "pip install" in line]
+    assert installs[-1].endswith("pip install --quiet -r requirements-book.txt")
+    assert "jupyter-book build" in result.stdout
+    names = {
+        re.split(r"[<>=~!\[ ]", line.split("#")[0].strip())[0].lower()
+        for line in (book_layout.ROOT / "requirements-book.txt")
+        .read_text()
+        .splitlines()
+        if line.split("#")[0].strip()
+    }
+    assert "jupyter-book" in names
+    heavy = {"tensorflow", "keras", "jax", "jaxlib", "torch", "playwright", "pytest"}
+    assert not names & heavy, names & heavy
+    workflow = (book_layout.ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    assert "cache-dependency-path: requirements-book.txt" in workflow
