@@ -483,3 +483,21 @@ def test_make_book_installs_only_what_renders_the_book(tmp_path):
     assert not names & heavy, names & heavy
     workflow = (book_layout.ROOT / ".github" / "workflows" / "pages.yml").read_text()
     assert "cache-dependency-path: requirements-book.txt" in workflow
+
+
+def test_the_set_up_page_names_the_versions_tested():
+    """book/setup.md says which versions the Colab pass tests (each pin of
+    requirements-colab.txt and the commit it was read at) and that Colab runs Python
+    3.13, as the pins' file says."""
+    page = (book_layout.ROOT / "book" / "setup.md").read_text()
+    page = " ".join(page.split())
+    pins = requirement_versions(colab_pins.PINS, "==")
+    for package in NOTEBOOK_PACKAGES | {"numpy"}:
+        assert pins[package] in page, package
+    text = colab_pins.PINS.read_text()
+    commit, date, python = re.search(
+        r"at commit (\w+)\n# \(([\d-]+)\), where Colab runs Python (\d+\.\d+)", text
+    ).groups()
+    assert f"commit {commit}, {date}" in page
+    assert f"Colab runs Python {python}" in page
+    assert "Python 3.11 or newer" in page
