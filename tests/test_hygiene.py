@@ -566,3 +566,20 @@ def test_every_chapter_number_agrees_with_the_toc():
                 for problem in stale_mentions(cell.source, chapters):
                     problems.append(f"{path.name}, cell {index}: {problem}")
     assert not problems, "\n".join(problems)
+
+
+README_WORDS = 1200
+
+
+def test_the_readme_fits_on_a_screen_or_two_and_names_the_website():
+    """The README says what the book is, where to read it and how to build it; the
+    rest is in MAINTAINING.md and CONTRIBUTING.md. Every word counts here, the chapter
+    table's and the commands' included."""
+    from book_layout import website_url
+
+    text = (ROOT / "README.md").read_text()
+    assert len(text.split()) <= README_WORDS, f"{len(text.split())} words"
+    assert f"<{website_url()}>" in text
+    for command in ("make book", "make test"):
+        assert command in text
+    assert "MAINTAINING.md" in text and "CONTRIBUTING.md" in text
