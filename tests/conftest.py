@@ -73,9 +73,9 @@ def trains(path) -> bool:
 
 def pytest_collection_modifyitems(session, config, items):
     """Start the slowest tests first, so that two workers finish close together:
-    the notebook runs (nbval, and the lower-bound pass) of chapters that train, then
-    the training tests, then the other notebook runs, then everything else (each
-    group in its own order)."""
+    the notebook runs (nbval, and the pass at Colab's versions) of chapters that
+    train, then the training tests, then the other notebook runs, then everything
+    else (each group in its own order)."""
     slow = {path.name for path in notebook_paths() if trains(path)}
 
     def rank(item):

@@ -4,13 +4,14 @@
 
 Every cell tag is removed first, so a cell tagged `raises-exception` stops the run as it
 stops Colab and JupyterLab. The notebook runs in the current directory, on a kernel of
-the interpreter that runs this script (the test suite calls it with .venv-lower's, the
-lower bounds of requirements.txt), and nothing is written back. It prints one line per
+the interpreter that runs this script (the test suite calls it with .venv-colab's:
+Colab's own versions, which are also the lower bounds of requirements.txt), and
+nothing is written back. It prints one line per
 version line of the notebook's own device cell (what the kernel really imported), then
 the number of cells run; on an exception it prints the cell and the error and exits 1.
 
 It imports only nbformat and nbclient, so it runs in an environment that holds the
-notebooks' packages and those two alone (requirements-lower.txt).
+notebooks' packages and those two alone (requirements-colab.txt).
 """
 
 import sys
