@@ -51,6 +51,7 @@ TAGS = {
     "cost": ["hide-input"],
     "results_folder": ["hide-input"],
     "book_results": ["hide-input"],
+    "jpeg_effect": ["hide-input"],
 }
 # A snippet whose first line is Colab's `# @title` is plumbing: Colab shows its cell
 # folded to that title (cellView "form"), and a click opens it.
