@@ -504,6 +504,24 @@ def numbers_of(match) -> list[int]:
     return [int(first)] + [int(number) for number in re.findall(r"\d+", rest)]
 
 
+def chapter_rows(text: str):
+    """The rows of the Markdown tables in `text` whose header's first column is the
+    chapter's number ("#" or "Chapter"), each whose first cell is a number; tables of
+    other things (seeds, depths) are not about chapters."""
+    rows, header = [], None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        if header is None:
+            header = line.strip("| ").split("|")[0].strip().lower()
+            continue
+        row = TABLE_ROW.match(line)
+        if row and header in ("#", "chapter", "ch"):
+            rows.append(row)
+    return rows
+
+
 def stale_mentions(text: str, chapters: dict) -> list[str]:
     """Every mention in `text` whose numbers disagree with what stands near it."""
     problems = []
@@ -519,7 +537,7 @@ def stale_mentions(text: str, chapters: dict) -> list[str]:
         if missing or (pointed and not pointed & set(numbers)):
             shown = " ".join((match.group(0) + window).split())
             problems.append(f"{shown!r} points at chapters {sorted(pointed)}")
-    for row in TABLE_ROW.finditer(text):
+    for row in chapter_rows(text):
         number, rest = int(row.group(1)), row.group(2)
         pointed = evidence(rest, chapters)
         if number not in chapters or (pointed and number not in pointed):
@@ -536,6 +554,7 @@ def test_the_chapter_checker_finds_a_stale_number():
         "See chapter 2, [The residual block](03_residual_block.ipynb).",
         "chapters 1 and 2 (*Train the toy ResNet*)",
         "chapter 12 trains nothing.",
+        "| # | Chapter |\n|---|---|\n"
         "| 6 | [Deeper is not always better](x/07_degradation_across_depth.ipynb) |",
     ):
         assert stale_mentions(stale, chapters), stale
@@ -543,7 +562,11 @@ def test_the_chapter_checker_finds_a_stale_number():
         "Chapter 7 writes `degradation_results.json`; chapter 8 reads nothing.",
         "chapter 3 (*Fall into the shape trap*) shows it.",
         "chapters 6 and 7 train; chapter 3's block (*Summary*).",
+        "| # | Chapter |\n|---|---|\n"
         "| 3 | [The residual block](x/03_residual_block.ipynb) |",
+        # A table of seeds is not about chapters.
+        "| Seed | Accuracy |\n|---|---|\n"
+        "| 6 | [a run](x/07_degradation_across_depth.ipynb) |",
     ):
         assert stale_mentions(fine, chapters) == [], fine
 
