@@ -241,6 +241,28 @@ def test_a_second_push_attaches_the_previous_output(kaggle, tmp_path):
     assert [call[0] for call in kaggle.calls[before:]] == ["GetKernelSessionStatus"]
 
 
+def test_the_appendix_is_pushed_to_run_on_jax(kaggle, tmp_path):
+    done = make("kaggle-push", environment(tmp_path, kaggle), "CHAPTER=09")
+    assert done.returncode == 0, done.stdout + done.stderr
+    cells = pushed_notebook(kaggle.calls[-1])["cells"]
+    first = next(cell for cell in cells if cell["cell_type"] == "code")
+    assert 'os.environ.setdefault("KERAS_BACKEND", "jax")' in first["source"]
+    assert "JAX with GPU support is missing here" in first["source"]
+    repository = json.loads(
+        (ROOT / "notebooks" / "09_data_parallel_training.ipynb").read_text()
+    )
+    assert "KERAS_BACKEND" not in json.dumps(
+        [c["source"] for c in repository["cells"] if c["cell_type"] == "code"]
+    )
+    # A chapter that trains one network per GPU keeps the reader's backend.
+    done = make("kaggle-push", environment(tmp_path, kaggle), "CHAPTER=06")
+    assert "KERAS_BACKEND" not in kaggle.calls[-1][1]["text"]
+    done = make(
+        "kaggle-push", environment(tmp_path, kaggle), "CHAPTER=09", "SIZE=quick"
+    )
+    assert done.returncode != 0 and "only its full run" in done.stdout
+
+
 def test_a_size_the_chapter_lacks_is_refused(kaggle, tmp_path):
     done = make("kaggle-push", environment(tmp_path, kaggle), "CHAPTER=06", "SIZE=huge")
     assert done.returncode != 0

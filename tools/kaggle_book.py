@@ -63,6 +63,25 @@ FULL_DATA = {
     "test_images": 10_000,
 }
 LIKE_MACHINE = ("backend", "precision")  # what one study may not mix (runs.py)
+# Put first into the pushed copy of a chapter that trains with keras.distribution
+# (the appendix): it trains over several GPUs on JAX only, and the book's notebooks
+# themselves never pin a backend.
+JAX_CELL = """\
+# Added by make kaggle-push: keras.distribution trains over several GPUs on JAX
+# only, so this copy runs on JAX where Kaggle's JAX sees the GPUs, and says so if not.
+import os
+
+try:
+    import jax
+
+    jax_gpus = jax.devices("gpu")
+except Exception:  # no JAX, or a JAX without GPU support
+    jax_gpus = []
+if jax_gpus:
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+else:
+    print("JAX with GPU support is missing here, so keras.distribution cannot train "
+          "over both GPUs: this run measures no speed-up")"""
 
 
 class Refused(Exception):
@@ -186,6 +205,8 @@ def stamp_size(notebook: dict, size: str) -> str:
 
 def push(args) -> int:
     notebook_path = chapter_notebook(args.chapter)
+    notebook = json.loads(notebook_path.read_text())
+    was = stamp_size(notebook, args.size)
     kaggle = Kaggle(args.kaggle_venv)
     user = kaggle.user()
     title, slug = kernel_slug(notebook_path)
@@ -196,11 +217,21 @@ def push(args) -> int:
             f"{kernel} is still running ({said}): wait for it, or `make "
             f"kaggle-pull CHAPTER={args.chapter}`; nothing was changed"
         )
-    notebook = json.loads(notebook_path.read_text())
-    was = stamp_size(notebook, args.size)
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
+    if "keras.distribution.DataParallel" in code_of(notebook):
+        notebook["cells"].insert(
+            1,
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": JAX_CELL,
+            },
+        )
+        print("the copy runs on JAX where Kaggle's JAX has GPU support")
     stage = args.stage or ROOT / "_build" / "kaggle" / notebook_path.stem
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
