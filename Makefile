@@ -101,6 +101,7 @@ KAGGLE_BASE_PYTHON ?= python3
 BOOK_PYTHON ?= .venv/bin/python
 KAGGLE_TIMEOUT ?= 43200
 KAGGLE_POLL ?= 60
+KAGGLE_RESULTS ?= notebooks/results
 CHAPTER ?=
 SIZE ?= full
 
@@ -120,7 +121,8 @@ kaggle-push: $(KAGGLE_VENV)/.installed
 
 kaggle-pull: $(KAGGLE_VENV)/.installed
 	$(BOOK_PYTHON) tools/kaggle_book.py --kaggle-venv $(KAGGLE_VENV) pull \
-	  --chapter "$(CHAPTER)" --python $(BOOK_PYTHON) --poll $(KAGGLE_POLL)
+	  --chapter "$(CHAPTER)" --python $(BOOK_PYTHON) --poll $(KAGGLE_POLL) \
+	  --results $(KAGGLE_RESULTS)
 
 kaggle-rehearsal: $(KAGGLE_VENV)/.installed
 	$(BOOK_PYTHON) -m pytest -q -s tests/test_kaggle.py tests/test_kaggle_workers.py

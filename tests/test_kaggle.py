@@ -297,6 +297,7 @@ def full_record(key, network, session="kaggle-1", device="Tesla T4"):
         "started": 1.0,
         "finished": 2.0,
         "spec": {"key": key},
+        "jit_compile": True,
         "experiment": {
             "settings": {
                 "epochs": 20,
@@ -329,21 +330,18 @@ from pathlib import Path
 Path(os.environ["RUNNER_LOG"]).write_text(json.dumps({
     "argv": sys.argv[1:], "render_only": os.environ.get("TRAIN_RENDER_ONLY"),
     "quick": os.environ.get("QUICK_RUN"),
-    "results": sorted(p.name for p in Path("notebooks/results").iterdir())}))
+    "results": sorted(p.name for p in Path(os.environ["RESULTS_SEEN"]).iterdir())}))
 """
 
 
 @pytest.fixture
-def results_folder():
-    """notebooks/results/ as it was, put back after the test."""
-    folder = ROOT / "notebooks" / "results"
-    saved = {path.name: path.read_bytes() for path in folder.iterdir()}
-    yield folder
-    for path in folder.iterdir():
-        if path.name not in saved:
-            path.unlink()
-    for name, content in saved.items():
-        (folder / name).write_bytes(content)
+def results_folder(tmp_path):
+    """Where the pulled results go: KAGGLE_RESULTS (make) or --results, here a
+    folder of the test's own, so that notebooks/results/ never holds a stand-in."""
+    folder = tmp_path / "published"
+    folder.mkdir()
+    (folder / "README.md").write_text("published results\n")
+    return folder
 
 
 def test_pull_waits_validates_merges_and_renders(kaggle, tmp_path, results_folder):
@@ -363,9 +361,16 @@ def test_pull_waits_validates_merges_and_renders(kaggle, tmp_path, results_folde
         environment(tmp_path, kaggle),
         KAGGLE_BOOK_RUNNER=str(runner),
         RUNNER_LOG=str(tmp_path / "runner.json"),
+        RESULTS_SEEN=str(results_folder),
         QUICK_RUN="1",
     )
-    done = make("kaggle-pull", env, "CHAPTER=06", "KAGGLE_POLL=0.05")
+    done = make(
+        "kaggle-pull",
+        env,
+        "CHAPTER=06",
+        "KAGGLE_POLL=0.05",
+        f"KAGGLE_RESULTS={results_folder}",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     statuses = [call for call in kaggle.calls if call[0] == "GetKernelSessionStatus"]
     assert len(statuses) == 3  # it waited until the version had run
@@ -389,6 +394,8 @@ def test_pull_waits_validates_merges_and_renders(kaggle, tmp_path, results_folde
             "--chapter",
             "06",
             "--no-render",
+            "--results",
+            str(results_folder),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -421,6 +428,8 @@ def test_pull_takes_the_weights_too(kaggle, tmp_path, results_folder):
             "--chapter",
             "07",
             "--no-render",
+            "--results",
+            str(results_folder),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -454,6 +463,7 @@ def test_pull_takes_the_weights_too(kaggle, tmp_path, results_folder):
             lambda r: r["machine"].update(precision="float32"),
             "several backend/precision",
         ),
+        (lambda r: r.update(jit_compile=False), "without a compiled step"),
     ],
 )
 def test_pull_refuses_records_it_cannot_publish(
@@ -475,6 +485,8 @@ def test_pull_refuses_records_it_cannot_publish(
             "--chapter",
             "06",
             "--no-render",
+            "--results",
+            str(results_folder),
         ],
         cwd=ROOT,
         capture_output=True,

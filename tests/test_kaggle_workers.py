@@ -30,6 +30,10 @@ from nbclient import NotebookClient
 
 from book_layout import NOTEBOOKS, SNIPPETS
 
+# One worker of `make test` runs them all: the rehearsal's runs are shared by the
+# tests of this module, and its timings mean more without a second copy beside it.
+pytestmark = pytest.mark.xdist_group("kaggle-rehearsal")
+
 STAND_IN = [
     "import json\nimport os\nimport time\n\nimport keras\nimport numpy as np\n"
     "from keras import layers\n\nRESULTS_IN_DRIVE = False\nPRECISION = 'float32'",

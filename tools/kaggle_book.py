@@ -317,6 +317,8 @@ def problems_with(records, name: str, published: list) -> list[str]:
             )
         if machine.get("device_class", "CPU") == "CPU" or not machine.get("device"):
             found.append(f"{where}: trained on {machine.get('device')!r}, not a GPU")
+        if record.get("jit_compile") is not True:
+            found.append(f"{where}: trained without a compiled step")
         missing = [
             key
             for key in ("backend", "keras", "precision", "session")
