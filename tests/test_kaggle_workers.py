@@ -126,7 +126,7 @@ def run(notebook, folder, **environment):
         os.environ.clear()
         os.environ.update(saved)
     return [
-        "".join(output.get("text", "") for output in cell.outputs)
+        "".join(output.get("text", "") for output in cell.get("outputs", []))
         for cell in notebook.cells
     ]
 
