@@ -212,7 +212,8 @@ def start_workers(cells, count, results, poll=2.0):
             for line in complete.decode(errors="replace").splitlines():
                 if line.startswith("worker training on"):
                     worker["training"] = True
-                elif worker["training"] and line.strip():
+                elif (worker["training"] and line.strip()
+                      and "runs still missing" not in line):  # others may train them
                     print(f"[{worker['label']}] {line}", flush=True)
 
     while any(worker["process"].poll() is None for worker in workers):
