@@ -115,3 +115,46 @@ gpu-rehearsal: $(INSTALLED)
 
 clean:
 	rm -rf _build .pytest_cache
+
+# --- Kaggle: a chapter's full experiment on Kaggle's two T4s, unattended ---------------
+#   make kaggle-push CHAPTER=06 SIZE=full   push a copy of the chapter with that run
+#                   size, private, GPU T4 x2, internet on, a 12-hour limit, the last
+#                   version's output attached to resume from
+#   make kaggle-pull CHAPTER=06             wait for the version to finish, check its
+#                   records, merge them into notebooks/results/ and render the chapter
+#                   from them without training; prints what changed
+#   make kaggle-rehearsal                   the two-worker rehearsal and the stand-in
+#                   Kaggle tests on this CPU (also part of make test)
+# The official kaggle CLI lives in .venv-kaggle (requirements-maintainer.txt) and reads
+# your credentials where it always does (~/.kaggle/access_token, KAGGLE_API_TOKEN or
+# kaggle.json); tools/kaggle_book.py says more.
+KAGGLE_VENV ?= .venv-kaggle
+KAGGLE_BASE_PYTHON ?= python3
+BOOK_PYTHON ?= .venv/bin/python
+KAGGLE_TIMEOUT ?= 43200
+KAGGLE_POLL ?= 60
+KAGGLE_RESULTS ?= notebooks/results
+CHAPTER ?=
+SIZE ?= full
+
+.PHONY: install-kaggle kaggle-push kaggle-pull kaggle-rehearsal
+
+install-kaggle: $(KAGGLE_VENV)/.installed
+
+$(KAGGLE_VENV)/.installed: requirements-maintainer.txt
+	test -x $(KAGGLE_VENV)/bin/python || $(KAGGLE_BASE_PYTHON) -m venv $(KAGGLE_VENV)
+	echo '*' > $(KAGGLE_VENV)/.gitignore
+	$(KAGGLE_VENV)/bin/python -m pip install --quiet -r requirements-maintainer.txt
+	touch $@
+
+kaggle-push: $(KAGGLE_VENV)/.installed
+	$(BOOK_PYTHON) tools/kaggle_book.py --kaggle-venv $(KAGGLE_VENV) push \
+	  --chapter "$(CHAPTER)" --size "$(SIZE)" --timeout $(KAGGLE_TIMEOUT)
+
+kaggle-pull: $(KAGGLE_VENV)/.installed
+	$(BOOK_PYTHON) tools/kaggle_book.py --kaggle-venv $(KAGGLE_VENV) pull \
+	  --chapter "$(CHAPTER)" --python $(BOOK_PYTHON) --poll $(KAGGLE_POLL) \
+	  --results $(KAGGLE_RESULTS)
+
+kaggle-rehearsal: $(KAGGLE_VENV)/.installed
+	$(BOOK_PYTHON) -m pytest -q -s tests/test_kaggle.py tests/test_kaggle_workers.py
