@@ -252,16 +252,28 @@ def test_shared_cells_say_where_to_edit_them():
 
 
 def test_published_results_are_full_runs():
-    """notebooks/results/ holds published results only, never a quick run's."""
+    """notebooks/results/ holds published results only, never a quick run's: results
+    files (.json) and the trained weights kept beside them (.npz, one array per
+    variable, keyed by a run of the results file)."""
     import json
 
-    for path in sorted(RESULTS.glob("*")):
-        if path.name == "README.md":
+    import numpy as np
+
+    files = {path.name: path for path in RESULTS.glob("*") if path.name != "README.md"}
+    keys = set()
+    for path in sorted(files.values()):
+        assert path.suffix in (".json", ".npz") and "_quick" not in path.name, path.name
+        if path.suffix == ".npz":
             continue
-        assert path.suffix == ".json" and "_quick" not in path.name, path.name
         for record in json.loads(path.read_text()):
+            keys.add(record["key"])
             assert record["experiment"]["settings"]["quick_run"] is False, path.name
             assert record["jit_compile"] is True, (path.name, record["key"])
+    for path in sorted(files.values()):
+        if path.suffix == ".npz":
+            with np.load(path) as kept:
+                trained = {name.split("/")[0] for name in kept.files}
+            assert trained <= keys, (path.name, sorted(trained - keys)[:3])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
