@@ -618,3 +618,22 @@ def test_the_readme_fits_on_a_screen_or_two_and_names_the_website():
     for command in ("make book", "make test"):
         assert command in text
     assert "MAINTAINING.md" in text and "CONTRIBUTING.md" in text
+
+
+def test_the_book_skips_every_ignored_environment():
+    # An environment that a make target creates inside the checkout (.venv-kaggle for
+    # the Kaggle tests, .venv-colab for the Colab pass) holds packages' README files;
+    # a build that reads them fails with warnings as errors, as CI once did.
+    import yaml
+
+    ignored = {
+        line.strip().strip("/")
+        for line in (ROOT / ".gitignore").read_text().splitlines()
+        if line.strip().startswith(".venv")
+    }
+    excluded = set(
+        yaml.safe_load((ROOT / "_config.yml").read_text())["exclude_patterns"]
+    )
+    assert ignored, ".gitignore names no environment"
+    assert ignored <= excluded, ignored - excluded
+    assert "**/site-packages" in excluded

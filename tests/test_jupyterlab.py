@@ -134,10 +134,40 @@ def test_jupyterlab_runs_the_first_cells_of_a_chapter(lab, request):
         pool.submit(run_first_cells, *lab, request.node.name).result()
 
 
+def run_until_counted(page, notebook, index, tries=3):
+    """Wait until the first code cell has been taken by the kernel ([*] or [1]).
+
+    On CI's loaded machine (two test processes, the site build beside them) the first
+    Shift+Enter was once lost although the status bar read Idle: that cell kept no
+    count while the later ones ran as [2] to [4]. A reader would press it again; so
+    does the test, at most `tries` times, and only for that first cell, before moving
+    on (the counts checked at the end still require [1] ... [n], in order)."""
+    prompt = notebook.locator(".jp-Cell").nth(index).locator(".jp-InputPrompt")
+    for attempt in range(tries):
+        try:
+            page.wait_for_function(
+                "element => /\\[(\\*|\\d+)\\]/.test(element.textContent)",
+                arg=prompt.element_handle(),
+                timeout=15_000,
+            )
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            prompt.click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Shift+Enter")
+
+
 def run_first_cells(url, token, test_name):
     from playwright.sync_api import sync_playwright
 
     cells, code_cells = first_cells(CHAPTER)
+    first_code = next(
+        index
+        for index, cell in enumerate(nbformat.read(CHAPTER, as_version=4).cells)
+        if cell.cell_type == "code"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -173,6 +203,8 @@ def run_first_cells(url, token, test_name):
             for index in range(cells):
                 page.wait_for_function(ACTIVE_IS, arg=index, timeout=RUN_TIMEOUT)
                 page.keyboard.press("Shift+Enter")
+                if index == first_code:
+                    run_until_counted(page, notebook, index)
             page.wait_for_function(ACTIVE_IS, arg=cells, timeout=RUN_TIMEOUT)
             device = notebook.locator(".jp-Cell").nth(cells - 1)
             output = device.locator(".jp-OutputArea-output")

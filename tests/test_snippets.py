@@ -43,8 +43,11 @@ def test_a_verdict_has_three_outcomes_and_none_for_a_quick_run(stats):
     assert verdict(welch([0.8], [0.7]), "up", "down", quick=False).startswith(
         "undecided"
     )
+    note = stats["quick_run_note"](5397, 2)
+    assert note == "not computed (quick run: 5,397 images, 2 epochs)"
     for result in (above, below, unclear):
-        assert verdict(result, "up", "down", quick=True) == "not judged (quick run)"
+        assert verdict(result, "up", "down", quick=True) == "not computed (quick run)"
+        assert verdict(result, "up", "down", quick=note) == note
 
 
 def test_trend_recovers_a_slope(stats):

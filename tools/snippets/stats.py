@@ -78,11 +78,18 @@ def power(effect, spread, per_group):
                  + scipy.stats.nct.cdf(-critical, dof, shift))
 
 
+def quick_run_note(images, epochs):
+    # What a quick run prints in place of every interval, verdict, power line and
+    # projection: its numbers only show that the code runs.
+    return f"not computed (quick run: {images:,} images, {epochs} epochs)"
+
+
 def verdict(result, above, below, quick):
     """Three outcomes from the interval: `above` if it lies above zero, `below` if
-    below, else undecided; never a verdict from a quick run or without an interval."""
+    below, else undecided; never a verdict from a quick run or without an interval.
+    `quick` is False, or what a quick run prints instead (quick_run_note)."""
     if quick:
-        return "not judged (quick run)"
+        return quick if isinstance(quick, str) else "not computed (quick run)"
     if not math.isfinite(result["low"]):
         return "undecided (no interval: too few seeds or no spread)"
     if result["low"] > 0:
