@@ -30,6 +30,16 @@ def network_name(family, depth):
     return f"{FAMILY_NAMES[family]}-{depth}"
 
 
+def print_runs(runs):
+    # A line per run of the plan, from its record.
+    for run in runs:
+        print(f"{run['network']:<9} seed {run['seed']}: {run['fit_seconds']:6.0f} s, "
+              f"{run['images_per_second']:7.0f} img/s, train error "
+              f"{100 * (1 - run['clean']['train_accuracy']):5.1f} %, test error "
+              f"{100 * (1 - run['clean']['test_accuracy']):5.1f} %, "
+              f"compiled: {run['jit_compile']}")
+
+
 def draw_published(published):
     # He et al.'s residual networks' test error by depth, as their Table 6 gives it.
     depths = sorted(published)
@@ -65,7 +75,7 @@ def draw_error_curves(runs, epochs, quick):
                           label=label, alpha=0.8 if style == "--" else 1)
         axis.set_title(f"{name} networks")
         axis.set_xlabel("epoch")
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         axis.grid(alpha=0.3)
         axis.legend(title="solid: test, dashed: training", fontsize=8,
                     title_fontsize=8)
@@ -349,9 +359,9 @@ def set_beside_book(runs, results_file, settings, quick, trained_now):
         reach = "-" if interval is None else f"{interval[0]:.2f} to {interval[1]:.2f}"
         outside = ("" if interval is None or interval[0] <= yours <= interval[1]
                    else " (outside)")
-        print(f"{name:<11}{yours:>19.2f}{mean_spread(errors) + f' ({len(errors)})':>23}"
-              f"{reach:>21}{outside}")
-    names = [own[0]["experiment"]["data"]["name"], book[0]["experiment"]["data"]["name"]]
+        book_text = f"{mean_spread(errors)} ({len(errors)})"
+        print(f"{name:<11}{yours:>19.2f}{book_text:>23}{reach:>21}{outside}")
+    names = [records[0]["experiment"]["data"]["name"] for records in (own, book)]
     print("data: yours", names[0], "| the book's", names[1])
     if not panels:
         return None, names
@@ -391,3 +401,12 @@ def print_settings_beside_paper(runs, total_steps, quick):
           "bias)")
     print("precision of the records:",
           ", ".join(sorted({run["machine"]["precision"] for run in runs})))
+
+
+def print_notebook_time(start, runs):
+    # The wall time of this notebook's run, and how many of the runs it trained.
+    minutes = (time.perf_counter() - start) / 60
+    trained = sum(run["machine"]["session"] == SESSION for run in runs)
+    print(f"this notebook ran for {minutes:.1f} minutes on {HARDWARE['name']} "
+          f"({keras.backend.backend()} backend, {PRECISION}) and trained {trained} of "
+          f"{len(runs)} networks; the others came from the results file")

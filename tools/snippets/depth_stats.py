@@ -3,10 +3,9 @@
 # from one fit with robust (HC3) errors, Holm's rule for the primary verdicts, and the
 # interval of single runs from a seed-to-seed spread known beforehand.
 def gap_growth_hc3(depths, resnet, errors):
-    """Fit error = a + b depth + c resnet + d resnet depth to every run. The gap
-    (plain minus ResNet) is -c - d depth, so it grows by -d per layer. Its standard
-    error is HC3's: each run's squared residual, inflated by its leverage, stands for
-    its own variance, so a noisy network does not borrow a calm one's spread."""
+    # Fit error = a + b depth + c resnet + d resnet depth; the gap (plain minus
+    # ResNet) is -c - d depth, so it grows by -d per layer. HC3 standard error: each
+    # run's squared residual, inflated by its leverage, stands for its own variance.
     depths, resnet = np.asarray(depths, float), np.asarray(resnet, float)
     errors = np.asarray(errors, float)
     result = {"difference": math.nan, "n": (len(errors),), "error": math.nan,
@@ -32,9 +31,8 @@ def gap_growth_hc3(depths, resnet, errors):
 
 
 def single_runs(difference, spread, runs, dof=math.inf):
-    """A difference of means of single runs (`runs` of them in all, each counted once)
-    with its 95 % interval from a seed-to-seed `spread` known beforehand: from the
-    normal distribution for a stated spread, Student's t for one measured on `dof`."""
+    # A sum of +-1 x mean errors, `runs` = the sum of 1/n over the means, with its 95 %
+    # interval from a spread known beforehand (normal; Student's t with `dof`).
     error = spread * math.sqrt(runs)
     half = t_critical(dof) * error
     return {"difference": difference, "n": (runs,), "error": error, "dof": dof,
