@@ -49,6 +49,7 @@ def draw_published(published):
     for depth in depths:
         axis.annotate(f"{published[depth]:.2f}", (depth, published[depth]),
                       textcoords="offset points", xytext=(0, 8), ha="center")
+    axis.margins(y=0.2)
     axis.set_xticks(depths)
     axis.set_xlabel("layers with weights")
     axis.set_ylabel("test error (%)")
