@@ -53,6 +53,7 @@ TAGS = {
     "book_results": ["hide-input"],
     "jpeg_effect": ["hide-input"],
     "gpu_workers": ["hide-input"],
+    "report_pair": ["hide-input"],
 }
 # A snippet whose first line is Colab's `# @title` is plumbing: Colab shows its cell
 # folded to that title (cellView "form"), and a click opens it.
