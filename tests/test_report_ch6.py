@@ -135,8 +135,9 @@ def fake_record(spec, experiment, machine, rng, gap, spread, epochs, clean_epoch
     }
 
 
-def render(size, hardware=H100, gap=0.01, spread=0.005, book_spread=None,
-           trained_here=True):
+def render(
+    size, hardware=H100, gap=0.01, spread=0.005, book_spread=None, trained_here=True
+):
     """Everything the chapter prints from its form to its last cell, for one run
     size, on synthetic records; `book_spread` also stands in for the book's
     published records of the full plan, drawn with that spread."""
@@ -191,8 +192,9 @@ def render(size, hardware=H100, gap=0.01, spread=0.005, book_spread=None,
             if book_spread is not None:
                 other = {**machine, "session": "the book's session"}
                 book = [
-                    fake_record(spec, experiment, other, rng, gap, book_spread,
-                                epochs, clean)
+                    fake_record(
+                        spec, experiment, other, rng, gap, book_spread, epochs, clean
+                    )
                     for spec in space["SIZE_PLANS"]["full"]
                 ]
             space["train_on_every_gpu"] = lambda *args, **kwargs: records
@@ -244,8 +246,15 @@ def test_a_quick_page_prints_no_interval_or_verdict():
     verdicts = [line for line in text.splitlines() if "verdict:" in line]
     assert len(verdicts) >= 5
     assert all("not computed (quick run: 8 images, 2 epochs)" in v for v in verdicts)
-    for phrase in ("is ahead", "undecided", "smaller than", "larger than", "width",
-                   "part for good at epoch", "x)"):
+    for phrase in (
+        "is ahead",
+        "undecided",
+        "smaller than",
+        "larger than",
+        "width",
+        "part for good at epoch",
+        "x)",
+    ):
         assert phrase not in text, phrase
 
 
