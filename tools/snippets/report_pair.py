@@ -285,7 +285,7 @@ def plot_beside_papers(configs, gaps, published, quick):
     right.set_xlim(-0.6, len(configs) - 0.4)
     right.set_ylabel("validation accuracy, last 3 epochs (%)")
     right.set_title("Every seed (bar: mean)", fontsize=10)
-    right.legend(fontsize=8, loc="lower right")
+    right.legend(fontsize=8, loc="best")
     for axis in (left, right):
         axis.grid(axis="y", alpha=0.3)
     figure.suptitle(result_title("This book's runs beside the published values", quick))
