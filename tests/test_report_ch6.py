@@ -29,7 +29,7 @@ import pytest
 from book_layout import NOTEBOOKS, SNIPPETS
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 CHAPTER_6 = NOTEBOOKS / "06_resnet30_vs_plainnet.ipynb"
 BAD = re.compile(r"\b(nan|inf|undefined)\b", re.IGNORECASE)
