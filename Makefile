@@ -46,7 +46,7 @@ comma := ,
 # The tests that start no kernel, browser or training: what `make check` runs.
 FAST_TESTS := tests/test_hygiene.py tests/test_loader.py tests/test_snippets.py \
               tests/test_runs.py tests/test_run_sizes.py \
-              tests/test_tools.py tests/test_jpeg_effect.py
+              tests/test_tools.py tests/test_jpeg_effect.py tests/test_code_prose.py
 
 book: $(BOOK_INSTALLED)
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going

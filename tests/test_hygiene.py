@@ -406,7 +406,9 @@ def test_the_lesson_starts_within_the_first_screenfuls(path):
 WORD_BUDGETS = {
     "notebooks/01_sequential_vs_functional.ipynb": 3300,
     "notebooks/03_residual_block.ipynb": 3500,
-    "notebooks/06_resnet30_vs_plainnet.ipynb": 4300,
+    # 4300 before issue 39 added "What the papers report", the rules fixed before any
+    # run and the modern recipe's question (do shortcuts matter when both train well).
+    "notebooks/06_resnet30_vs_plainnet.ipynb": 4900,
     "book/setup.md": 1000,
 }
 

@@ -50,6 +50,7 @@ def plan_of(path, environment, hardware=T4):
         WEIGHT_DECAY=5e-4,
         # Chapter 6's FLOPs per image, chapter 7's stand-in network (n blocks: n MFLOP).
         FLOPS_PER_IMAGE={"resnet30": 2.017e9, "plainnet30": 2.0e9},
+        print_session_plan=lambda *args, **kwargs: None,
         build_cifar_net=lambda blocks: blocks,
         forward_flops=lambda blocks: {"conv": 1e6 * blocks},
     )
@@ -77,7 +78,7 @@ def keys(space):
 @pytest.mark.parametrize(
     "path,sizes",
     [
-        (CHAPTER_6, {"full": 13, "reader": 2, "quick": 5}),
+        (CHAPTER_6, {"full": 16, "reader": 2, "quick": 6}),
         (CHAPTER_7, {"full": 24, "reader": 4, "quick": 4}),
     ],
     ids=["chapter 6", "chapter 7"],
@@ -95,9 +96,10 @@ def test_each_run_size_plans_its_trainings_and_prints_their_cost_first(path, siz
         assert planned[0].startswith(f"run size: {size}; {count} trainings planned:")
         cost = f"to train: {count} of {count} trainings, {flops / 1e15:.3g} PFLOP"
         assert cost in lines, printed
-        minutes = flops / (0.2 * 65e12) / 60
-        estimate = [line for line in lines if line.startswith("on Tesla T4, at an")]
-        assert estimate and f"about {minutes:.0f} minutes" in estimate[0], printed
+        # Nothing measured on a T4: the time at its peak, a lower bound.
+        minutes = flops / 65e12 / 60
+        estimate = [line for line in lines if line.startswith("on Tesla T4: ")]
+        assert estimate and f"at least {minutes:.0f} minutes" in estimate[0], printed
     # A reader run is the start of the full plan, with the same settings and FLOPs.
     reader, full = plans["reader"]["PLAN"], plans["full"]["PLAN"]
     assert reader == full[: len(reader)]

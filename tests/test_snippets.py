@@ -65,6 +65,8 @@ def test_power_grows_with_seeds_and_effect(stats):
     assert power(0.01, 0.01, 5) < power(0.03, 0.01, 5)
     assert 0 < power(0.0159, 0.01, 5) < 1
     assert math.isnan(power(0.0159, 0.01, 1))
+    # A difference many spreads wide: power 1, where SciPy's nct.cdf gave nan.
+    assert power(0.12, 0.01 * math.sqrt(2 / 3), 3) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(

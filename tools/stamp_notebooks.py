@@ -54,6 +54,7 @@ TAGS = {
     "jpeg_effect": ["hide-input"],
     "gpu_workers": ["hide-input"],
     "depth_report": ["hide-input"],
+    "report_pair": ["hide-input"],
 }
 # A snippet whose first line is Colab's `# @title` is plumbing: Colab shows its cell
 # folded to that title (cellView "form"), and a click opens it.

@@ -8,9 +8,10 @@ For each chapter it runs the notebook's cells up to its training cell with the f
 settings (no training; any copy of CIFAR-10 will do, the data only fills arrays) and
 adds up the FLOPs that the plan gives each training (the chapter's own count:
 training at three times the forward FLOPs, a validation pass over the test set after
-every epoch, and the clean evaluation of both sets at the end). Time follows from
-the H200's measured bf16 matrix rate, 790 TFLOP/s, at a few utilisations, since what
-a small network reaches is unknown until it has run, and so does the number of GPU
+every epoch, the clean evaluations of the training set after some epochs where the
+chapter counts them, and the clean evaluation of both sets at the end). Time follows
+from the H200's measured bf16 matrix rate, 790 TFLOP/s, at a few utilisations, since
+what a small network reaches is unknown until it has run, and so does the number of GPU
 windows it takes: a window of --window seconds of budget spends --set-up of them
 before training (wheels, data, smoke test, the cells before training). Compile time
 comes from the records named by --compile-from (the median of the first epoch's

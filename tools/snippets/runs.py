@@ -499,8 +499,8 @@ def describe_provenance(records):
         "steps compiled: " + distinct(r["jit_compile"] for r in records),
         f"processes side by side: {distinct(r['processes'] for r in records)}; "
         f"{60 * hours:.1f} minutes of training took {60 * wall:.1f} minutes of wall "
-        f"time ({hours / wall if wall else float('nan'):.2f} trainings at once on "
-        "average)",
+        "time" + (f" ({hours / wall:.2f} trainings at once on average)" if wall
+                  else ""),
     ]
     return lines
 

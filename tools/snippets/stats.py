@@ -74,8 +74,10 @@ def power(effect, spread, per_group):
     dof = 2 * per_group - 2
     shift = abs(effect) / (spread * math.sqrt(2 / per_group))
     critical = t_critical(dof)
+    # The far tail, P(T < -critical), is written as P(T > critical) with the shift
+    # negated: SciPy's nct.cdf returns nan there for large shifts (4 dof, shift 12).
     return float(scipy.stats.nct.sf(critical, dof, shift)
-                 + scipy.stats.nct.cdf(-critical, dof, shift))
+                 + scipy.stats.nct.sf(critical, dof, -shift))
 
 
 def quick_run_note(images, epochs):
@@ -109,3 +111,20 @@ def interval_text(result, scale=100, unit=" points"):
 def result_title(title, quick):
     # A figure's or table's title; a quick run's says that it is not a result.
     return f"{title} [quick run, not a result]" if quick else title
+
+
+def equivalence(result, margin, name, quick, scale=100, unit=" points"):
+    """The rule fixed before any run, beside the three-way verdict: "smaller than
+    `name`" when the upper bound of the 95 % interval lies below `margin`, "larger"
+    when its lower bound lies above it, else undecided; never from a quick run."""
+    if quick:
+        return quick if isinstance(quick, str) else "not computed (quick run)"
+    if not math.isfinite(result["low"]):
+        return "undecided (no interval: too few seeds or no spread)"
+    bound = f"{scale * margin:+.2f}{unit}"
+    low, high = scale * result["low"], scale * result["high"]
+    if result["high"] < margin:
+        return f"smaller than {name} {bound} (upper bound {high:+.2f})"
+    if result["low"] > margin:
+        return f"larger than {name} {bound} (lower bound {low:+.2f})"
+    return f"undecided against {name} {bound} (the interval contains it)"
