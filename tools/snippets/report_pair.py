@@ -31,7 +31,9 @@ def print_published(published):
     ]
     print("What the papers report (published values, not measured by this book)")
     for source, what, value in rows:
-        print(f"  {source:<36}{what:<56}{value}")
+        if source:
+            print(f"  {source}")
+        print(f"    {what}: {value}")
 
 
 def print_runs(runs):
@@ -462,18 +464,18 @@ def print_beside_book(configs, runs, book, session, quick):
     book's."""
     if quick:
         print(f"your runs beside the book's: {quick}")
-        return
+        return None
     if not any(run["machine"]["session"] == session for run in runs):
         print("no training in this notebook run: the results are shown as found, not "
               "set beside the book's")
-        return
+        return None
     published = {(record["key"], record["started"]) for record in book}
     own = [run for run in runs if (run["key"], run["started"]) not in published]
     if not book:
-        return
+        return None
     if not own:
         print("every run here is one of the book's published runs")
-        return
+        return None
     print(f"{'configuration':<21}{'yours, last 3 %':>18}{'book, mean ± sd (n)':>23}"
           f"{'book, one more run':>21}")
     panels = []
@@ -495,7 +497,7 @@ def print_beside_book(configs, runs, book, session, quick):
     print("data: yours", own[0]["experiment"]["data"]["name"], "| the book's",
           book[0]["experiment"]["data"]["name"])
     if not panels:
-        return
+        return None
     figure, outside_counts = draw_beside_book(panels, "val_accuracy",
                                               "validation accuracy (%)")
     figure.suptitle("Your runs beside the book's: validation accuracy")
@@ -504,6 +506,7 @@ def print_beside_book(configs, runs, book, session, quick):
     for name, count in outside_counts.items():
         print(f"{name}: " + ("the book has one run here, so no band" if count is None
                              else f"{count} of your epochs outside the book's band"))
+    return figure
 
 
 def show_augmented(augmenter, images, draws=2):
