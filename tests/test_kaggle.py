@@ -25,6 +25,11 @@ import pytest
 
 from book_layout import ROOT
 
+# Every test here stages in the checkout's _build/kaggle/ and pulls into its
+# _build/kaggle/<notebook>-output/, so they run one after another on one worker, with
+# tests/test_kaggle_workers.py (make test: pytest -n ... --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("kaggle-rehearsal")
+
 KAGGLE_VENV = Path(os.environ.get("KAGGLE_VENV", ROOT / ".venv-kaggle"))
 USER, KEY = "book-maintainer", "0123456789abcdef"
 CHAPTER6 = "resnet-book-06-resnet30-vs-plainnet"

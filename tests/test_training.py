@@ -449,6 +449,9 @@ second = ''.join(output for _, _, output in again['_outputs'])
 # Drive standing in for the book's published one.
 import contextlib, io
 again['QUICK_RUN'] = False
+# Chapter 6 keeps the quick-run note in QUICK, chapter 7 in QUICK_NOTE: a full run's
+# cells see neither.
+again['QUICK'] = again['QUICK_NOTE'] = False
 book = Path(workdir, 'book')
 book.mkdir()
 published = json.loads(Path(again['RESULTS_DIR'], again['RESULTS_FILE']).read_text())
