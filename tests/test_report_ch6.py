@@ -300,3 +300,22 @@ def test_a_page_rendered_from_a_file_fetches_nothing_it_does_not_need():
     text = render("full", H100, trained_here=False)
     no_bad_words(text)
     assert "no training in this notebook run" in text
+
+
+def test_two_t4s_take_the_longest_first_and_count_gpu_hours():
+    # Trainings of 1, 1 and 2 hours at a T4's 65 TFLOP/s peak, in that order: the
+    # 2-hour one on one GPU and both 1-hour ones on the other, 2 hours of wall time
+    # (in plan order it would be 3), 4 GPU-hours, both lower bounds (>=: no
+    # utilisation measured on a T4).
+    space = {"math": math}
+    exec((SNIPPETS / "cost.py").read_text(), space)
+    plan = [
+        {"key": str(index), "network": "resnet30", "flops": hours * 3600 * 65e12}
+        for index, hours in enumerate((1, 1, 2))
+    ]
+    text = space["two_gpu_text"](plan, {})
+    assert text == ">= 2.0 h of wall time, >= 4 GPU-hours", text
+    # Measured at half the peak on a T4: twice as long, marked as an estimate.
+    measured = {("resnet30", "T4"): (0.5, 3, "Tesla T4")}
+    text = space["two_gpu_text"](plan, measured)
+    assert text == "~ 4.0 h of wall time, ~ 8 GPU-hours", text

@@ -125,6 +125,23 @@ def duration_text(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
+def two_gpu_text(plan, measured, label="T4", name="Tesla T4"):
+    # The wall time and GPU-hours of `plan` on two GPUs of one class, one training on
+    # each at a time, the longest first, each to the GPU that is free first; at the
+    # measured utilisation, or at the peak (a lower bound, >=) where none is known.
+    peak = peak_tflops(name)[0] * 1e12
+    known = all((network_of(spec), label) in measured for spec in plan)
+    durations = sorted((spec["flops"] / (peak * (
+        measured[network_of(spec), label][0] if known else 1.0)) for spec in plan),
+        reverse=True)
+    loads = [0.0, 0.0]
+    for seconds in durations:
+        loads[loads.index(min(loads))] += seconds
+    mark = "~ " if known else ">= "
+    return (f"{mark}{duration_text(max(loads))} of wall time, {mark}"
+            f"{sum(durations) / 3600:.2g} GPU-hours")
+
+
 def print_forecasts(sizes, records=()):
     """The forecast of each run size (sizes: {size: its plan}) on a T4, an A100 and
     an H100: counted FLOPs (training, validation and every clean evaluation) over the
@@ -151,15 +168,18 @@ def print_forecasts(sizes, records=()):
         flops = sum(spec["flops"] for spec in plan)
         print(f"{size:<8}{len(plan):>10}{flops / 1e15:>10.3g}"
               + "".join(f"{cell:>20}" for cell in cells))
+    print("on Kaggle's two T4s, one training on each at a time: " + "; ".join(
+        f"{size} {two_gpu_text(plan, measured)}" for size, plan in sizes.items()))
     for label, _, source in FORECAST_GPUS:
         said = []
         for network in networks:
+            named = network or "these networks"  # a plan whose specs name no network
             if (network, label) in measured:
                 fraction, count, device = measured[network, label]
-                said.append(f"{network} {fraction:.1%} (measured: {count} full-size "
+                said.append(f"{named} {fraction:.1%} (measured: {count} full-size "
                             f"runs on {device})")
             else:
-                said.append(f"{network} not measured on this class yet (>=: the time "
+                said.append(f"{named} not measured on this class yet (>=: the time "
                             "at the peak, a lower bound)")
         print(f"utilisation, {label}: {'; '.join(said)}; peak from the {source}")
 
