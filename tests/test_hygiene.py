@@ -622,6 +622,28 @@ def test_the_readme_fits_on_a_screen_or_two_and_names_the_website():
     assert "MAINTAINING.md" in text and "CONTRIBUTING.md" in text
 
 
+def test_the_readmes_kaggle_forecast_is_what_the_pages_print():
+    # The maintainers' section quotes each chapter's forecast of its full plan on two
+    # T4s; a re-run that changes the forecast must change the README too.
+    text = " ".join((ROOT / "README.md").read_text().split())
+    for path in NOTEBOOKS:
+        printed = "".join(
+            "".join(output.get("text", ""))
+            for cell in read_notebook(path).cells
+            for output in cell.get("outputs", [])
+        )
+        found = re.search(
+            r"on Kaggle's two T4s, one training on each at a time: full >= (.+?) of "
+            r"wall time, >= ([\d.]+) GPU-hours",
+            printed,
+        )
+        if found:
+            assert (
+                f"at least {found[1]} of wall time and {found[2]} GPU-hours" in text
+                or (f"at least {found[1]} and {found[2]} GPU-hours" in text)
+            ), (path.name, found[0])
+
+
 def test_the_book_skips_every_ignored_environment():
     # An environment that a make target creates inside the checkout (.venv-kaggle for
     # the Kaggle tests, .venv-colab for the Colab pass) holds packages' README files;
