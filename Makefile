@@ -142,7 +142,9 @@ SIZE ?= full
 install-kaggle: $(KAGGLE_VENV)/.installed
 
 $(KAGGLE_VENV)/.installed: requirements-maintainer.txt
-	test -x $(KAGGLE_VENV)/bin/python || $(KAGGLE_BASE_PYTHON) -m venv $(KAGGLE_VENV)
+	# An environment without pip (one whose making was cut short) is made again.
+	$(KAGGLE_VENV)/bin/python -m pip --version >/dev/null 2>&1 || \
+	  $(KAGGLE_BASE_PYTHON) -m venv --clear $(KAGGLE_VENV)
 	echo '*' > $(KAGGLE_VENV)/.gitignore
 	$(KAGGLE_VENV)/bin/python -m pip install --quiet -r requirements-maintainer.txt
 	touch $@

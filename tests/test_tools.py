@@ -501,3 +501,37 @@ def test_the_set_up_page_names_the_versions_tested():
     assert f"commit {commit}, {date}" in page
     assert f"Colab runs Python {python}" in page
     assert "Python 3.11 or newer" in page
+
+
+def test_xdist_groups_keep_their_tests_on_one_worker(tmp_path):
+    """`make test` runs `pytest -n 2 --dist loadgroup`, and the Kaggle and site tests
+    share folders and environments within their xdist_group. With pytest 9.2 and
+    pytest-xdist 3.8 every group was ignored and its tests ran on both workers; this
+    runs a small suite the same way and checks that a group stays on one."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    grouped = (
+        "import os, time, pytest\n"
+        'pytestmark = pytest.mark.xdist_group("together")\n'
+        "def record():\n"
+        '    with open("workers.log", "a") as log:\n'
+        '        log.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")\n'
+        "    time.sleep(0.05)\n"
+    )
+    for name in ("a", "b"):
+        tests = "".join(f"def test_{name}{i}():\n    record()\n" for i in range(4))
+        (tmp_path / f"test_{name}.py").write_text(grouped + tests)
+    (tmp_path / "test_free.py").write_text(
+        "import time\n"
+        + "".join(f"def test_free{i}():\n    time.sleep(0.05)\n" for i in range(8))
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"]
+        + ["--dist", "loadgroup", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    workers = (tmp_path / "workers.log").read_text().split()
+    assert len(workers) == 8 and len(set(workers)) == 1, workers
