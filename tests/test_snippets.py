@@ -45,6 +45,7 @@ def test_a_verdict_has_three_outcomes_and_none_for_a_quick_run(stats):
     )
     note = stats["quick_run_note"](5397, 2)
     assert note == "not computed (quick run: 5,397 images, 2 epochs)"
+    assert stats["quick_run_note"](256, 1).endswith("256 images, 1 epoch)")
     for result in (above, below, unclear):
         assert verdict(result, "up", "down", quick=True) == "not computed (quick run)"
         assert verdict(result, "up", "down", quick=note) == note

@@ -1,6 +1,7 @@
 # @title FLOPs from the layers, and GPU peaks
 # Shared cell: edit tools/snippets/cost.py and run tools/stamp_notebooks.py.
 # FLOPs counted from a model's layers, and the spec-sheet peaks to set them against.
+import math
 import re
 import statistics
 
@@ -125,20 +126,31 @@ def duration_text(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
+def schedule(durations, workers, budget=math.inf):
+    # Plan order, each training on the worker that is free first, as the workers
+    # claim them; one that would end after `budget` seconds is left for later.
+    # (seconds until the last ends, durations left over)
+    free, left = [0.0] * workers, []
+    for seconds in durations:
+        first = free.index(min(free))
+        if free[first] + seconds <= budget:
+            free[first] += seconds
+        else:
+            left.append(seconds)
+    return max(free), left
+
+
 def two_gpu_text(plan, measured, label="T4", name="Tesla T4"):
     # The wall time and GPU-hours of `plan` on two GPUs of one class, one training on
-    # each at a time, the longest first, each to the GPU that is free first; at the
+    # each at a time in plan order, as the workers take them (schedule); at the
     # measured utilisation, or at the peak (a lower bound, >=) where none is known.
     peak = peak_tflops(name)[0] * 1e12
     known = all((network_of(spec), label) in measured for spec in plan)
-    durations = sorted((spec["flops"] / (peak * (
-        measured[network_of(spec), label][0] if known else 1.0)) for spec in plan),
-        reverse=True)
-    loads = [0.0, 0.0]
-    for seconds in durations:
-        loads[loads.index(min(loads))] += seconds
+    durations = [spec["flops"] / (peak * (
+        measured[network_of(spec), label][0] if known else 1.0)) for spec in plan]
+    wall, _ = schedule(durations, 2)
     mark = "~ " if known else ">= "
-    return (f"{mark}{duration_text(max(loads))} of wall time, {mark}"
+    return (f"{mark}{duration_text(wall)} of wall time, {mark}"
             f"{sum(durations) / 3600:.2g} GPU-hours")
 
 

@@ -67,20 +67,6 @@ def worker_count(hardware):
     return max(1, len(hardware["gpus"]))
 
 
-def schedule(durations, workers, budget=math.inf):
-    # Plan order, each training on the worker that is free first, as the workers
-    # claim them; one that would end after `budget` seconds is left for later.
-    # (seconds until the last ends, durations left over)
-    free, left = [0.0] * workers, []
-    for seconds in durations:
-        first = free.index(min(free))
-        if free[first] + seconds <= budget:
-            free[first] += seconds
-        else:
-            left.append(seconds)
-    return max(free), left
-
-
 def sessions_needed(durations, workers, first_budget, budget):
     # How many sessions train all of `durations`: None if one never fits in one.
     count, left, room = 0, list(durations), first_budget

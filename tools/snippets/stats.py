@@ -83,7 +83,8 @@ def power(effect, spread, per_group):
 def quick_run_note(images, epochs):
     # What a quick run prints in place of every interval, verdict, power line and
     # projection: its numbers only show that the code runs.
-    return f"not computed (quick run: {images:,} images, {epochs} epochs)"
+    unit = "epoch" if epochs == 1 else "epochs"
+    return f"not computed (quick run: {images:,} images, {epochs} {unit})"
 
 
 def verdict(result, above, below, quick):
