@@ -155,6 +155,29 @@ def test_the_first_estimate_is_cautious_and_later_ones_are_measured(runs):
     assert first_shared == pytest.approx(2 * 1e16 / 1e13 + 120.0)
 
 
+def test_the_first_compile_counts_the_processes_that_share_the_cores(
+    runs, tmp_path, monkeypatch
+):
+    first = runs["first_compile_seconds"]
+    assert first(False, 1, 2) == pytest.approx(10.0)
+    assert first(False, 3, 2) == pytest.approx(15.0)  # the GPU rehearsal's window A
+    assert first(True, 3, 16) == pytest.approx(120.0)  # a GPU machine's 16 cores
+    assert first(False, 2, None) == pytest.approx(20.0)  # cores unknown: one
+    # train_missing uses it: on a 2-core CPU with 3 processes, a run of 2e10 FLOPs
+    # at 2e10 FLOP/s (3 s shared by 3) fits 15 s with 10 s of compiling, not with 15.
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("TRAIN_PROCESSES", "3")
+    monkeypatch.setenv("TRAIN_TIME_BUDGET", "15")
+    cpu = dict(MACHINE, device="CPU, 2 cores", device_class="CPU", precision="float32")
+    started = []
+    results = runs["ResultsFile"](str(tmp_path / "results.json"))
+    kept = runs["train_missing"](
+        make_plan([2e10]), lambda spec: started.append(spec) or {}, results,
+        EXPERIMENT, cpu, first_rate=2e10,
+    )  # fmt: skip
+    assert kept == [] and started == []
+
+
 def test_a_budget_becomes_one_deadline(runs, monkeypatch):
     monkeypatch.setenv("TRAIN_TIME_BUDGET", "300")
     clock = runs["time"]

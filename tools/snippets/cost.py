@@ -64,10 +64,11 @@ def peak_tflops(device_name):
 def cautious_rate(hardware):
     # FLOP/s that the first training on a machine is assumed to reach before any has
     # been measured, set low so that a deadline is not overrun: 5 % of a known GPU's
-    # peak, 1 TFLOP/s on another accelerator, 40 GFLOP/s on a CPU, where only quick
-    # runs train (the book's 2-core test machine: 60 to 150 GFLOP/s).
+    # peak, 1 TFLOP/s on another accelerator, 20 GFLOP/s on a CPU, where only quick
+    # runs train (the book's 2-core test machine: 60 to 150 GFLOP/s for one process,
+    # but about 36 GFLOP/s together for the GPU rehearsal's 3 JAX processes).
     if not hardware["accelerator"]:
-        return 4e10
+        return 2e10
     peak, _ = peak_tflops(hardware["name"])
     return 0.05 * peak * 1e12 if peak else 1e12
 

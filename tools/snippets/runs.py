@@ -298,8 +298,16 @@ def load_weights(weights_path, key, model):
 LIKE_MACHINE = ("backend", "precision")
 # Before a training has been measured on this device, the next one is guarded by
 # the FLOP/s the chapter passes (cautious_rate, in the shared cost cell) and these
-# seconds of compiling.
+# seconds of compiling, for one process on a core of its own (first_compile_seconds).
 FIRST_COMPILE_SECONDS = {"accelerator": 120.0, "cpu": 10.0}
+
+
+def first_compile_seconds(accelerator, processes, cores):
+    # Compiling runs on the host's cores, which the processes of a window share: more
+    # processes than cores compile that many times slower. (The GPU rehearsal on the
+    # 2-core test machine, 3 processes, cold JAX cache: 12.4 to 13.4 s, not 10 s.)
+    first = FIRST_COMPILE_SECONDS["accelerator" if accelerator else "cpu"]
+    return first * max(1.0, processes / max(cores or 1, 1))
 
 
 def deadline_from_environment():
@@ -374,8 +382,8 @@ def train_missing(plan, train_one, results, experiment, machine, may_train=True,
     at_most = int(os.environ.get("TRAIN_MAX_RUNS", "-1"))
     deadline = deadline_from_environment()
     accelerator = machine["device_class"] != "CPU"
-    first_rate = first_rate or (1e12 if accelerator else 4e10)
-    first_compile = FIRST_COMPILE_SECONDS["accelerator" if accelerator else "cpu"]
+    first_rate = first_rate or (1e12 if accelerator else 2e10)
+    first_compile = first_compile_seconds(accelerator, processes, os.cpu_count())
     trained = 0
 
     def measured():
