@@ -109,7 +109,7 @@ system-deps:
 
 # Rehearse one GPU window on this CPU from a clean clone of HEAD, in a fresh virtual
 # environment holding only what the GPU machine has plus the wheels brought along
-# (tools/gpu/rehearse.sh; about 5 minutes). Commit first: the clone is of HEAD.
+# (tools/gpu/rehearse.sh; about 7 minutes). Commit first: the clone is of HEAD.
 gpu-rehearsal: $(INSTALLED)
 	bash tools/gpu/rehearse.sh
 
