@@ -186,9 +186,7 @@ def run_size_of(notebook: dict) -> str:
 
 def test_push_sends_the_chapter_with_its_size_accelerator_and_limit(kaggle, tmp_path):
     stage = ROOT / "_build" / "kaggle" / "06_resnet30_vs_plainnet"
-    done = make(
-        "kaggle-push", environment(tmp_path, kaggle), "CHAPTER=06", "SIZE=reader"
-    )
+    done = make("kaggle-push", environment(tmp_path, kaggle), "CHAPTER=06", "SIZE=full")
     assert done.returncode == 0, done.stdout + done.stderr
     calls = [call[0] for call in kaggle.calls]
     assert calls == ["GetKernelSessionStatus", "SaveKernel"], calls
@@ -223,10 +221,10 @@ def test_push_sends_the_chapter_with_its_size_accelerator_and_limit(kaggle, tmp_
     assert body["machineShape"] == "NvidiaTeslaT4"
     assert body["sessionTimeoutSeconds"] == 43200
     notebook = pushed_notebook(kaggle.calls[-1])
-    assert run_size_of(notebook) == "reader"
+    assert run_size_of(notebook) == "full"
     original = json.loads((ROOT / "notebooks" / metadata["code_file"]).read_text())
-    assert run_size_of(original) == "full"  # the repository's notebook is untouched
-    assert "reader" in done.stdout and "NvidiaTeslaT4" in done.stdout
+    assert run_size_of(original) == "reader"  # the repository's notebook is untouched
+    assert "RUN_SIZE reader -> full" in done.stdout and "NvidiaTeslaT4" in done.stdout
 
 
 def test_a_second_push_attaches_the_previous_output(kaggle, tmp_path):
@@ -334,7 +332,7 @@ import json, os, sys
 from pathlib import Path
 Path(os.environ["RUNNER_LOG"]).write_text(json.dumps({
     "argv": sys.argv[1:], "render_only": os.environ.get("TRAIN_RENDER_ONLY"),
-    "quick": os.environ.get("QUICK_RUN"),
+    "quick": os.environ.get("QUICK_RUN"), "size": os.environ.get("RUN_SIZE"),
     "results": sorted(p.name for p in Path(os.environ["RESULTS_SEEN"]).iterdir())}))
 """
 
@@ -386,7 +384,7 @@ def test_pull_waits_validates_merges_and_renders(kaggle, tmp_path, results_folde
         "--from-results",
         str(ROOT / "notebooks" / "06_resnet30_vs_plainnet.ipynb"),
     ]
-    assert ran["render_only"] == "1" and ran["quick"] is None
+    assert ran["render_only"] == "1" and ran["quick"] is None and ran["size"] == "full"
     assert name in ran["results"]  # in place before the render
     assert "page: 0 of" in done.stdout
     # Pulled again, nothing is added twice.

@@ -109,11 +109,18 @@ def test_each_run_size_plans_its_trainings_and_prints_their_cost_first(path, siz
 
 
 @pytest.mark.parametrize("path", [CHAPTER_6, CHAPTER_7], ids=["chapter 6", "chapter 7"])
-def test_the_form_defaults_to_the_full_plan_and_quick_run_shrinks_any(path):
+def test_the_form_defaults_to_the_reader_run_and_quick_run_shrinks_any(path):
+    # Run all in Colab trains the reader's run, never the full plan by accident.
     space, _ = plan_of(path, {})
-    assert space["RUN_SIZE"] == "full" and not space["QUICK_RUN"]
+    assert space["RUN_SIZE"] == "reader" and not space["QUICK_RUN"]
+    full, _ = plan_of(path, {"RUN_SIZE": "full"})
+    assert len(space["PLAN"]) < len(full["PLAN"])
+    # The book's tests: QUICK_RUN=1 alone runs the quick plan, whatever the form says,
+    # and so does QUICK_RUN=1 beside RUN_SIZE=full.
     space, _ = plan_of(path, {"QUICK_RUN": "1"})
     assert space["RUN_SIZE"] == "quick" and space["QUICK_RUN"]
+    shrunk, _ = plan_of(path, {"QUICK_RUN": "1", "RUN_SIZE": "full"})
+    assert shrunk["RUN_SIZE"] == "quick" and shrunk["PLAN"] == space["PLAN"]
     reader, _ = plan_of(path, {"QUICK_RUN": "1", "RUN_SIZE": "reader"})
     assert reader["RUN_SIZE"] == "reader" and reader["QUICK_RUN"]
     assert (

@@ -83,3 +83,22 @@ def test_runner_keeps_quick_files_out_of_the_published_results(tmp_path):
     result = run(path, "--collect", "*.json")
     assert result.returncode == 2 and "never go into notebooks/results" in result.stderr
     assert path.read_text() == before
+
+
+def test_a_full_run_names_its_size_and_a_quick_run_leaves_it_to_quick_run(tmp_path):
+    # Chapters 6 and 7's forms show the reader's size; the book's full runs must not
+    # depend on the form, so the runner sets RUN_SIZE=full when QUICK_RUN is unset.
+    sizes = {}
+    for quick in (False, True):
+        path = tmp_path / f"09_size_{quick}.ipynb"
+        write_notebook(path)
+        notebook = nbformat.read(path, as_version=4)
+        notebook.cells.append(
+            nbformat.v4.new_code_cell('import os\nprint(os.environ.get("RUN_SIZE"))')
+        )
+        nbformat.write(notebook, path)
+        result = run(path, quick=quick)
+        assert result.returncode == 0, result.stdout + result.stderr
+        last = nbformat.read(path, as_version=4).cells[-1]
+        sizes[quick] = last.outputs[0]["text"].strip()
+    assert sizes == {False: "full", True: "None"}

@@ -178,6 +178,19 @@ def test_the_first_compile_counts_the_processes_that_share_the_cores(
     assert kept == [] and started == []
 
 
+def test_a_results_file_cut_short_is_named_not_trained_over(runs, tmp_path):
+    path = tmp_path / "results.json"
+    train(runs, tmp_path, make_plan([1e12] * 2), budget=1e6)
+    whole = path.read_text()
+    assert len(runs["ResultsFile"](str(path)).read()) == 2
+    path.write_text(whole[: len(whole) // 2])  # as a sync or download cut short
+    with pytest.raises(RuntimeError, match="is not a whole results file"):
+        runs["ResultsFile"](str(path)).read()
+    path.write_text('{"key": "run0"}')
+    with pytest.raises(RuntimeError, match="does not hold a list of run records"):
+        runs["ResultsFile"](str(path)).read()
+
+
 def test_a_budget_becomes_one_deadline(runs, monkeypatch):
     monkeypatch.setenv("TRAIN_TIME_BUDGET", "300")
     clock = runs["time"]

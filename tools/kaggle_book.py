@@ -536,6 +536,8 @@ def pull(args) -> int:
     before = stored_outputs(notebook_path)
     environment = dict(os.environ, TRAIN_RENDER_ONLY="1")
     environment.pop("QUICK_RUN", None)
+    # The page shows the full plan's records, whatever the form of the notebook says.
+    environment.setdefault("RUN_SIZE", "full")
     command = [args.python, str(args.runner), "--from-results", str(notebook_path)]
     print("rendering without training:", " ".join(command[1:]), flush=True)
     rendered = subprocess.run(command, env=environment, cwd=ROOT)

@@ -25,7 +25,8 @@ cell has run, in a cell of its own that is not stored. tools/provenance.py turns
 these records into the tables of README.md and book/numbers.md.
 
 The environment decides the run: leave QUICK_RUN unset for the full settings that
-the published outputs come from, and set CIFAR10_DIR to a local copy of CIFAR-10
+the published outputs come from (RUN_SIZE is then set to full, unless it names
+another size), and set CIFAR10_DIR to a local copy of CIFAR-10
 when the machine has no internet (README.md, "Offline use"). Kernels start in the
 quiet environment of tools/kernel_env.py, the one the tests use.
 """
@@ -206,6 +207,10 @@ def main() -> int:
     quiet_kernel_environment()
     quick = quick_run()
     mode = "quick" if quick else "full"
+    if not quick:
+        # The book's full runs name their size: the run-size forms of chapters 6 and
+        # 7 show the reader's.
+        os.environ.setdefault("RUN_SIZE", "full")
     if quick and args.collect and args.into.resolve() == RESULTS:
         parser.error("a quick run's files never go into notebooks/results/")
     for path in args.notebooks:

@@ -231,10 +231,24 @@ class ResultsFile:
                                         f"results-{digest}-{SESSION}.claims")
 
     def read(self):
+        # The records, checked as they are read back: a file cut short (a Drive that
+        # had not finished syncing, a download that stopped) stops the run with its
+        # name instead of being trained over.
         if not os.path.exists(self.path):
             return []
         with open(self.path) as file:
-            return json.load(file)
+            text = file.read()
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RuntimeError(
+                f"{self.path} is not a whole results file ({error}): put back a copy "
+                "you downloaded, or move it away to train its runs again") from None
+        if not isinstance(records, list) or not all(
+                isinstance(record, dict) and {"key", "experiment"} <= set(record)
+                for record in records):
+            raise RuntimeError(f"{self.path} does not hold a list of run records")
+        return records
 
     def locked(self):
         lock = open(self.lock_path, "w")
