@@ -136,6 +136,8 @@ KAGGLE_POLL ?= 60
 KAGGLE_RESULTS ?= notebooks/results
 CHAPTER ?=
 SIZE ?= full
+# The book's environment, made first where the commands run in it (on a fresh clone).
+BOOK_ENV = $(if $(filter .venv/bin/python,$(BOOK_PYTHON)),$(INSTALLED))
 
 .PHONY: install-kaggle kaggle-push kaggle-pull kaggle-rehearsal
 
@@ -149,14 +151,14 @@ $(KAGGLE_VENV)/.installed: requirements-maintainer.txt
 	$(KAGGLE_VENV)/bin/python -m pip install --quiet -r requirements-maintainer.txt
 	touch $@
 
-kaggle-push: $(KAGGLE_VENV)/.installed
+kaggle-push: $(KAGGLE_VENV)/.installed | $(BOOK_ENV)
 	$(BOOK_PYTHON) tools/kaggle_book.py --kaggle-venv $(KAGGLE_VENV) push \
 	  --chapter "$(CHAPTER)" --size "$(SIZE)" --timeout $(KAGGLE_TIMEOUT)
 
-kaggle-pull: $(KAGGLE_VENV)/.installed
+kaggle-pull: $(KAGGLE_VENV)/.installed | $(BOOK_ENV)
 	$(BOOK_PYTHON) tools/kaggle_book.py --kaggle-venv $(KAGGLE_VENV) pull \
 	  --chapter "$(CHAPTER)" --python $(BOOK_PYTHON) --poll $(KAGGLE_POLL) \
 	  --results $(KAGGLE_RESULTS)
 
-kaggle-rehearsal: $(KAGGLE_VENV)/.installed
+kaggle-rehearsal: $(KAGGLE_VENV)/.installed | $(BOOK_ENV)
 	$(BOOK_PYTHON) -m pytest -q -s tests/test_kaggle.py tests/test_kaggle_workers.py

@@ -191,6 +191,23 @@ def test_a_results_file_cut_short_is_named_not_trained_over(runs, tmp_path):
         runs["ResultsFile"](str(path)).read()
 
 
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_quick_run_projects_no_time_left(runs, capsys, quick):
+    # After the second epoch of the first training, the time left at that speed:
+    # a projection, so a quick run prints its not-computed note instead.
+    runs["FORECAST"].update(spec={"flops": 6e12}, count=3, flops_left=1.8e13)
+    runs.update(QUICK_RUN=quick, NUM_TRAIN=8)
+    timer = type("Timer", (), {"seconds": [9.0, 1.5]})()
+    runs["Forecast"](timer, epochs=2).on_epoch_end(1)
+    printed = capsys.readouterr().out
+    assert printed.startswith("measured: epoch 2 took 1.5 s")
+    if quick:
+        assert "not computed (quick run: 8 images, 2 epochs)" in printed
+        assert "TFLOP/s" not in printed and " min" not in printed
+    else:
+        assert "2 TFLOP/s" in printed and "the 3 still to train" in printed
+
+
 def test_a_budget_becomes_one_deadline(runs, monkeypatch):
     monkeypatch.setenv("TRAIN_TIME_BUDGET", "300")
     clock = runs["time"]

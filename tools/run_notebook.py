@@ -27,7 +27,7 @@ these records into the tables of README.md and book/numbers.md.
 The environment decides the run: leave QUICK_RUN unset for the full settings that
 the published outputs come from (RUN_SIZE is then set to full, unless it names
 another size), and set CIFAR10_DIR to a local copy of CIFAR-10
-when the machine has no internet (README.md, "Offline use"). Kernels start in the
+when the machine has no internet (MAINTAINING.md, "Offline use"). Kernels start in the
 quiet environment of tools/kernel_env.py, the one the tests use.
 """
 

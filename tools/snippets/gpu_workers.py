@@ -260,10 +260,12 @@ def train_on_every_gpu(plan, train_one, results, experiment, machine, **options)
     missing = [spec for spec in plan if spec["key"] not in kept]
     render_only = os.environ.get("TRAIN_RENDER_ONLY", "") not in ("", "0")
     asked = bool(os.environ.get("TRAIN_WORKERS"))
+    # One deadline for every worker, and for a single process too: on Kaggle, the
+    # session's, whether or not the forecast knew this GPU's peak.
+    session_deadline()
     if ((count < 2 and not asked) or not missing or cells is None or render_only
             or not options.get("may_train", True)):
         return train_missing(plan, train_one, results, experiment, machine, **options)
-    session_deadline()  # one deadline for every worker
     start_workers(cells, count, results)
     os.environ["TRAIN_RENDER_ONLY"] = "1"  # the workers trained; this process reads
     try:

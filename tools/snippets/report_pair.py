@@ -5,6 +5,7 @@
 # chapter's own, defined where it teaches them. A quick run prints `quick` (its
 # quick_run_note) in place of every interval, verdict, power, equivalence and
 # projection; its tables and figures say that they are not a result.
+import scipy.stats
 from matplotlib.ticker import MaxNLocator
 
 PAIR_COLOURS = {"ResNet, published": "tab:blue", "PlainNet, published": "tab:orange",
@@ -25,6 +26,9 @@ def print_published(published):
          f"{published['he_runs']} runs: best; mean ± sd",
          f"{published['he_best']:.2f} %; {published['he_mean']:.2f} ± "
          f"{published['he_sd']:.2f} %"),
+        ("He et al. 2016b, Table 2", "ResNet-110 test error, batch normalisation after "
+         "the addition (theirs before it)", f"{published['he_bn_after_add']:.2f} % "
+         f"({published['he_bn_before_add']:.2f} %)"),
         ("Page 2018, part 4", f"a 9-layer residual network, {published['page_epochs']}"
          f" epochs, one V100", f"{published['page_accuracy']} % test accuracy in "
          f"{published['page_seconds']} s"),
@@ -177,6 +181,16 @@ def print_power(first, second, published, quick):
               f"{power(gap / 100, assumed / 100, seeds):.0%}")
 
 
+def print_rule(published):
+    # The equivalence rule, fixed before any run; printed in every run size, since it
+    # is a rule, not a result.
+    print("rule fixed before the runs: the gap is smaller than the article's when the "
+          "upper bound")
+    print(f"  of its 95 % interval lies below {published['article_gap']:+.2f} points, "
+          "larger when the lower bound lies above it,")
+    print("  else undecided")
+
+
 def print_gap_test(first, second, published, quick, book=(), names=("the ResNet",
                                                                     "PlainNet")):
     """The gap first - second (judged accuracy and final epoch): its interval, the
@@ -189,6 +203,7 @@ def print_gap_test(first, second, published, quick, book=(), names=("the ResNet"
     above, below = f"{names[0]} is ahead", f"{names[1]} is ahead"
     label = f"{names[0][4:] if names[0].startswith('the ') else names[0]} - {names[1]}"
     gaps = {}
+    print_rule(published)
     print_power(first, second, published, quick)
     if min(len(first), len(second)) < 2 and not quick:
         return print_one_pair(first, second, published, book, above, below, label)
@@ -227,13 +242,14 @@ def print_one_pair(first, second, published, book, above, below, label):
         source = (f"the book's published runs ({len(theirs[0])} and "
                   f"{len(theirs[1])} seeds), t with {reach[2]} degrees of freedom")
     else:
-        spread = published["he_sd"] / 100
-        half = 1.96 * math.sqrt(2) * spread
+        spread = published["he_sd"] / 100  # taken as known: the normal quantile
+        half = scipy.stats.norm.ppf(0.975) * math.sqrt(2) * spread
         source = (f"the published spread between seeds, {published['he_sd']} points "
                   f"(He et al. 2016, Table 6: ResNet-110, {published['he_runs']} "
                   "runs, its full schedule; 20 epochs of Adam are likely noisier, so "
                   "this interval is likely too narrow)")
-    result = {"difference": gap, "n": (1, 1), "error": half / 1.96, "dof": math.inf,
+    result = {"difference": gap, "n": (1, 1),
+              "error": half / scipy.stats.norm.ppf(0.975), "dof": math.inf,
               "low": gap - half, "high": gap + half}
     print(f"{label}, one pair (seed {first[0]['seed']}), validation accuracy (last "
           f"three epochs): {100 * gap:+.2f} points")

@@ -92,6 +92,12 @@ class Forecast(keras.callbacks.Callback):
             return
         FORECAST["said"] = True
         seconds = self.timer.seconds[-1]
+        if globals().get("QUICK_RUN"):  # the chapter's flag: a quick run projects
+            unit = "epoch" if self.epochs == 1 else "epochs"
+            print(f"measured: epoch {epoch + 1} took {seconds:.1f} s; the time left at "
+                  f"that speed: not computed (quick run: {NUM_TRAIN:,} images, "
+                  f"{self.epochs} {unit})")
+            return
         rate = spec["flops"] / self.epochs / seconds  # FLOP/s, validation included
         print(f"measured: epoch {epoch + 1} took {seconds:.1f} s, {rate / 1e12:.3g} "
               f"TFLOP/s; at that speed this training ends in about "
