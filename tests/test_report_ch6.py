@@ -245,7 +245,7 @@ def test_a_quick_page_prints_no_interval_or_verdict():
     rule = (
         "rule fixed before the runs: the gap is smaller than the article's when the "
         "upper bound\n  of its 95 % interval lies below +1.59 points, larger when the "
-        "lower bound lies above it,\n  else undecided\n"
+        "lower bound lies above it,\n  and left open otherwise\n"
     )
     assert text.count(rule) == 1, text[:3000]
     text = text.replace(rule, "")

@@ -188,7 +188,7 @@ def print_rule(published):
           "upper bound")
     print(f"  of its 95 % interval lies below {published['article_gap']:+.2f} points, "
           "larger when the lower bound lies above it,")
-    print("  else undecided")
+    print("  and left open otherwise")
 
 
 def print_gap_test(first, second, published, quick, book=(), names=("the ResNet",
